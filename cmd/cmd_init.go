@@ -1,0 +1,130 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tresor-dev/tresor/crypto"
+	"github.com/tresor-dev/tresor/vault"
+)
+
+func initCommand(t *terminal) *cli.Command {
+	return &cli.Command{
+		Name:      "init",
+		Usage:     "create a vault in this git repository",
+		ArgsUsage: " ",
+		Description: `Creates .tresor/ at the root of the git work tree (or --vault DIR) with you as
+its only member and admin. If you have no identity yet, tresor makes a
+post-quantum one and keeps it in the OS keyring (or in ~/.config/tresor/identity,
+0600, when there is no keyring).
+
+Examples:
+   tresor init
+   tresor init --name alice
+   tresor init --vault ./secrets-vault`,
+		Flags: withGlobal(
+			&cli.StringFlag{Name: "name", Usage: "your member `NAME` (default: your user name)"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("tresor init takes no arguments", "unexpected argument %q", c.Args().First())
+			}
+			dir := c.String("vault")
+			if dir == "" {
+				wd, err := os.Getwd()
+				if err != nil {
+					return err
+				}
+				top, err := vault.GitRoot(wd)
+				if err != nil {
+					return err
+				}
+				dir = filepath.Join(top, vault.DirName)
+			}
+			name := c.String("name")
+			if name == "" {
+				name = defaultMemberName()
+			}
+			id, created, err := identityForInit(c, t)
+			if err != nil {
+				return err
+			}
+			v, err := vault.Init(dir, vault.InitOptions{Member: name, Identity: id.Identity})
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			w := t.stdout
+			fmt.Fprintf(w, "created vault %s\n", v.Dir)
+			fmt.Fprintf(w, "  member:   %s (admin)\n", name)
+			if created {
+				fmt.Fprintf(w, "  identity: new %s key, stored in %s\n", id.Kind(), id.Source)
+			} else {
+				fmt.Fprintf(w, "  identity: %s key from %s\n", id.Kind(), id.Source)
+			}
+			fmt.Fprintf(w, "  genesis:  %s\n", v.File.Genesis)
+			fmt.Fprintf(w, "next: store a secret with  printf %%s \"$VALUE\" | tresor set app/api-key\n")
+			fmt.Fprintf(w, "      then commit the vault:  git add %s && git commit\n", relOrAbs(v.Dir))
+			return nil
+		},
+	}
+}
+
+// identityForInit finds the user's identity, or makes and stores a new one.
+func identityForInit(c *cli.Context, t *terminal) (*crypto.Found, bool, error) {
+	found, err := findIdentity(c, t, nil)
+	var none *crypto.NoIdentityError
+	if !errors.As(err, &none) {
+		return found, false, err
+	}
+	id, err := crypto.Generate(false)
+	if err != nil {
+		return nil, false, err
+	}
+	where, note, err := crypto.SaveIdentity(id, crypto.OSKeyring{}, crypto.IdentityFilePath(identityEnv()))
+	if err != nil {
+		return nil, false, err
+	}
+	if note != "" {
+		t.note("%s", note)
+	}
+	return &crypto.Found{Identity: id, Source: where}, true, nil
+}
+
+var nonMemberChars = regexp.MustCompile(`[^a-z0-9_-]+`)
+
+func defaultMemberName() string {
+	for _, v := range []string{"USER", "USERNAME", "LOGNAME"} {
+		n := strings.Trim(nonMemberChars.ReplaceAllString(strings.ToLower(os.Getenv(v)), "-"), "-_")
+		if n != "" && len(n) <= 64 {
+			return n
+		}
+	}
+	return "owner"
+}
+
+func relOrAbs(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
+}
+
+// withGlobal adds --vault and --identity to a command's flags, so they may
+// follow the command name as well as precede it.
+func withGlobal(flags ...cli.Flag) []cli.Flag {
+	return append(flags,
+		&cli.StringFlag{Name: "vault", Usage: "the vault `DIR` (default: .tresor/ found by walking up)", EnvVars: []string{"TRESOR_VAULT"}},
+		&cli.StringFlag{Name: "identity", Aliases: []string{"i"}, Usage: "read the identity from `FILE`"},
+	)
+}

@@ -1,0 +1,166 @@
+package cmd
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tresor-dev/tresor/crypto"
+)
+
+func memberCommand(t *terminal) *cli.Command {
+	return &cli.Command{
+		Name:  "member",
+		Usage: "add, remove and list members",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "add",
+				Usage:     "add a member (admins only)",
+				ArgsUsage: "NAME",
+				Description: `Adds NAME to the policy with the recipient secrets are encrypted to and the
+signer their changes are checked against, either from --card (the text
+tresor whoami --card prints) or from --recipient and --signer. ssh-ed25519
+keys sign with themselves; ssh-rsa and plugin members can read but not write.
+The new member reads nothing until you run tresor reencrypt.
+
+Examples:
+   tresor member add bob --card "$(cat bob.card)" --group admins
+   tresor member add ci --recipient "$(cat deploy_key.pub)" --group ci
+   tresor member add carol --recipient age1pq1… --signer ed25519:… --group sre`,
+				Flags: withGlobal(
+					&cli.StringFlag{Name: "card", Usage: "the member `CARD` printed by tresor whoami --card"},
+					&cli.StringFlag{Name: "recipient", Usage: "the member's `RECIPIENT` (age1…, age1pq1…, ssh-ed25519 …, ssh-rsa …)"},
+					&cli.StringFlag{Name: "signer", Usage: "the member's `SIGNER` (ed25519:…)"},
+					&cli.StringSliceFlag{Name: "group", Aliases: []string{"g"}, Usage: "add the member to `GROUP` (repeatable)"},
+				),
+				Action: func(c *cli.Context) error {
+					name, err := oneArg(c, "NAME")
+					if err != nil {
+						return err
+					}
+					recipient, signer := c.String("recipient"), c.String("signer")
+					if c.IsSet("card") {
+						if c.IsSet("recipient") || c.IsSet("signer") {
+							return usagef("", "give either --card or --recipient/--signer, not both")
+						}
+						recipient, signer = crypto.ParseCard(c.String("card"))
+					}
+					if recipient == "" {
+						return usagef("the new member runs tresor whoami --card and sends you the text", "tresor member add needs --card or --recipient")
+					}
+					v, _, err := openWithIdentity(c, t)
+					if err != nil {
+						return err
+					}
+					defer v.Close()
+					if err := v.MemberAdd(name, recipient, signer, c.StringSlice("group")); err != nil {
+						return err
+					}
+					fmt.Fprintf(t.stderr, "tresor: added member %s\n", name)
+					fmt.Fprintf(t.stderr, "tresor: hint: run tresor reencrypt so that %s can read what the policy gives them\n", name)
+					return nil
+				},
+			},
+			{
+				Name:      "rm",
+				Usage:     "remove a member (admins only)",
+				ArgsUsage: "NAME",
+				Description: `Removes NAME from the policy, its groups and rules. The secrets they could
+read stay encrypted to them until you run tresor reencrypt, and they may have
+kept the values: rotate those.
+
+Example:
+   tresor member rm bob && tresor reencrypt`,
+				Flags: withGlobal(),
+				Action: func(c *cli.Context) error {
+					name, err := oneArg(c, "NAME")
+					if err != nil {
+						return err
+					}
+					v, _, err := openWithIdentity(c, t)
+					if err != nil {
+						return err
+					}
+					defer v.Close()
+					if err := v.MemberRemove(name); err != nil {
+						return err
+					}
+					fmt.Fprintf(t.stderr, "tresor: removed member %s\n", name)
+					fmt.Fprintf(t.stderr, "tresor: hint: run tresor reencrypt, and rotate the secrets %s could read\n", name)
+					return nil
+				},
+			},
+			{
+				Name:  "ls",
+				Usage: "list members",
+				Description: `Lists the members with their key type, groups and whether they can sign.
+
+Example:
+   tresor member ls --json`,
+				Flags: withGlobal(&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
+				Action: func(c *cli.Context) error {
+					v, err := openVault(c)
+					if err != nil {
+						return err
+					}
+					defer v.Close()
+					p := v.Policy
+					type item struct {
+						Name      string   `json:"name"`
+						Recipient string   `json:"recipient"`
+						Signer    string   `json:"signer,omitempty"`
+						CanSign   bool     `json:"can_sign"`
+						Groups    []string `json:"groups"`
+						Admin     bool     `json:"admin"`
+					}
+					items := []item{}
+					for name, m := range p.Members {
+						_, canSign, _ := crypto.SignerOf(m.Recipient, m.Signer)
+						groups := []string{}
+						for g, list := range p.Groups {
+							for _, x := range list {
+								if x == name {
+									groups = append(groups, g)
+								}
+							}
+						}
+						sort.Strings(groups)
+						items = append(items, item{name, m.Recipient, m.Signer, canSign, groups, p.IsAdmin(name)})
+					}
+					sort.Slice(items, func(i, j int) bool { return items[i].Name < items[j].Name })
+					if c.Bool("json") {
+						return printJSON(t.stdout, items)
+					}
+					tb := newTable(t.stdout, "NAME", "KEY", "GROUPS", "ADMIN", "SIGNS")
+					for _, it := range items {
+						tb.row(it.Name, keyType(it.Recipient), joinNames(it.Groups), yesNo(it.Admin), yesNo(it.CanSign))
+					}
+					return tb.flush()
+				},
+			},
+		},
+	}
+}
+
+func keyType(recipient string) string {
+	switch {
+	case crypto.IsPostQuantum(recipient):
+		return "age post-quantum"
+	case strings.HasPrefix(recipient, "ssh-ed25519 "):
+		return "ssh-ed25519"
+	case strings.HasPrefix(recipient, "ssh-rsa "):
+		return "ssh-rsa"
+	case strings.HasPrefix(recipient, "age1") && len(recipient) == 62:
+		return "age X25519"
+	}
+	return "age plugin"
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

@@ -1,0 +1,139 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+func policyCommand(t *terminal) *cli.Command {
+	return &cli.Command{
+		Name:  "policy",
+		Usage: "show, check and change who reads and writes what",
+		Subcommands: []*cli.Command{
+			{
+				Name:  "show",
+				Usage: "print policy.yaml",
+				Description: `Prints the policy: members, groups, rules (first matching path glob wins)
+and admins.
+
+Example:
+   tresor policy show > policy.yaml`,
+				Flags: withGlobal(),
+				Action: func(c *cli.Context) error {
+					v, err := openVault(c)
+					if err != nil {
+						return err
+					}
+					defer v.Close()
+					return writeAll(t.stdout, v.Policy.Marshal())
+				},
+			},
+			{
+				Name:  "check",
+				Usage: "explain every rule and list problems",
+				Description: `For every rule: who reads, who writes, and which secrets it covers. Then the
+problems: rules that mix post-quantum and classic readers, rules no one can
+read, writers or admins that cannot sign, members no rule mentions, secrets
+no rule covers and secrets whose readers differ from the policy. Exits 1 when
+there is a problem.
+
+Example:
+   tresor policy check --json`,
+				Flags: withGlobal(&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
+				Action: func(c *cli.Context) error {
+					v, err := openVault(c)
+					if err != nil {
+						return err
+					}
+					defer v.Close()
+					rep, err := v.CheckPolicy()
+					if err != nil {
+						return err
+					}
+					problems := len(rep.Problems)
+					for _, r := range rep.Rules {
+						problems += len(r.Problems)
+					}
+					if c.Bool("json") {
+						if err := printJSON(t.stdout, rep); err != nil {
+							return err
+						}
+					} else {
+						w := t.stdout
+						for _, r := range rep.Rules {
+							fmt.Fprintf(w, "rule %d: %s\n", r.Index, r.Path)
+							fmt.Fprintf(w, "  read:    %s\n", joinNames(r.Readers))
+							fmt.Fprintf(w, "  write:   %s\n", joinNames(r.Writers))
+							fmt.Fprintf(w, "  secrets: %s\n", countedNames(r.Secrets))
+							for _, p := range r.Problems {
+								fmt.Fprintf(w, "  %s %s\n", t.paint(red, "problem:"), p)
+							}
+						}
+						fmt.Fprintf(w, "admins: %s\n", joinNames(rep.Admins))
+						for _, p := range rep.Problems {
+							fmt.Fprintf(w, "%s %s\n", t.paint(red, "problem:"), p)
+						}
+						if problems == 0 {
+							fmt.Fprintln(w, "no problems")
+						}
+					}
+					if problems > 0 {
+						return fmt.Errorf("the policy has %d problem(s)", problems)
+					}
+					return nil
+				},
+			},
+			{
+				Name:      "apply",
+				Usage:     "replace the policy with a file you wrote (admins only)",
+				ArgsUsage: "FILE|-",
+				Description: `Reads a policy (YAML, as tresor policy show prints it; comments and any order
+allowed), checks it and records it as one signed policy change. Secrets are
+not re-encrypted: run tresor reencrypt afterwards.
+
+Example:
+   tresor policy show > p.yaml && $EDITOR p.yaml && tresor policy apply p.yaml`,
+				Flags: withGlobal(),
+				Action: func(c *cli.Context) error {
+					path, err := oneArg(c, "FILE")
+					if err != nil {
+						return err
+					}
+					var b []byte
+					if path == "-" {
+						b, err = io.ReadAll(io.LimitReader(t.stdin, 4<<20))
+					} else {
+						b, err = os.ReadFile(path)
+					}
+					if err != nil {
+						return fmt.Errorf("reading %s: %w", path, unwrapPathErr(err))
+					}
+					v, _, err := openWithIdentity(c, t)
+					if err != nil {
+						return err
+					}
+					defer v.Close()
+					if err := v.ApplyPolicy(b); err != nil {
+						return err
+					}
+					fmt.Fprintln(t.stderr, "tresor: policy applied; run tresor reencrypt to make readers follow it")
+					return nil
+				},
+			},
+		},
+	}
+}
+
+func countedNames(names []string) string {
+	switch {
+	case len(names) == 0:
+		return "none"
+	case len(names) <= 5:
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:5], ", "), len(names)-5)
+}

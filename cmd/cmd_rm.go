@@ -1,0 +1,68 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+)
+
+func rmCommand(t *terminal) *cli.Command {
+	return &cli.Command{
+		Name:      "rm",
+		Usage:     "remove a secret",
+		ArgsUsage: "NAME",
+		Description: `Removes the secret NAME and records it in the journal. Its old versions stay
+in git history: rotate the real credential if it must stop working.
+
+Example:
+   tresor rm staging/old-token`,
+		Flags: withGlobal(),
+		Action: func(c *cli.Context) error {
+			name, err := oneArg(c, "NAME")
+			if err != nil {
+				return err
+			}
+			v, _, err := openWithIdentity(c, t)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			if err := v.Remove(name); err != nil {
+				return err
+			}
+			fmt.Fprintf(t.stderr, "tresor: removed %s\n", name)
+			return nil
+		},
+	}
+}
+
+func mvCommand(t *terminal) *cli.Command {
+	return &cli.Command{
+		Name:      "mv",
+		Usage:     "rename a secret",
+		ArgsUsage: "OLD NEW",
+		Description: `Renames a secret. The name is bound into the encrypted payload, so the value
+is re-encrypted under the new name, to the readers the policy gives it: you
+must be able to read OLD and write both names.
+
+Example:
+   tresor mv dev/token staging/token`,
+		Flags: withGlobal(),
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 2 {
+				return usagef("tresor mv OLD NEW", "tresor mv takes two names, got %d arguments", c.NArg())
+			}
+			v, _, err := openWithIdentity(c, t)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			h, err := v.Move(c.Args().Get(0), c.Args().Get(1))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(t.stderr, "tresor: moved %s to %s (version %d, readers: %s)\n", c.Args().Get(0), h.Name, h.Version, joinNames(h.Readers))
+			return nil
+		},
+	}
+}

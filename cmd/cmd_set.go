@@ -1,0 +1,120 @@
+package cmd
+
+import (
+	"crypto/rand"
+	"fmt"
+	"math/big"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tresor-dev/tresor/format"
+	"github.com/tresor-dev/tresor/vault"
+)
+
+func setCommand(t *terminal) *cli.Command {
+	return &cli.Command{
+		Name:      "set",
+		Usage:     "store a secret, read from stdin or a no-echo prompt",
+		ArgsUsage: "NAME",
+		Description: `Stores a new version of the secret NAME, encrypted to the readers the policy
+gives it. The value comes from stdin when it is piped, byte for byte, or from a
+no-echo prompt with confirmation on a terminal. No flag takes a value: values
+in argv end up in shell history and process lists.
+
+--generate makes a random value instead: --generate=64, --generate=hex or
+--generate=64:base64url (charsets: alnum, alpha, ascii, base64url, digits, hex;
+default 32:alnum).
+
+Examples:
+   printf %s "$DB_PASSWORD" | tresor set prod/db/password --env DATABASE_PASSWORD
+   tresor set prod/api/token --generate=48:base64url
+   tresor set tls/key < server.key`,
+		Flags: withGlobal(
+			&cli.StringFlag{Name: "generate", Usage: "make a random value from `SPEC` (LENGTH, CHARSET or LENGTH:CHARSET; empty for the default)"},
+			&cli.StringFlag{Name: "env", Usage: "environment variable `VAR` for exec and env"},
+			&cli.StringFlag{Name: "description", Usage: "a one-line `TEXT` describing the secret"},
+		),
+		Action: func(c *cli.Context) error {
+			name, err := oneArg(c, "NAME")
+			if err != nil {
+				return err
+			}
+			var opts vault.SetOptions
+			if c.IsSet("env") {
+				e := c.String("env")
+				if e != "" && !format.ValidEnvName(e) {
+					return usagef("use letters, digits and '_', not starting with a digit", "--env %q is not a valid environment variable name", e)
+				}
+				opts.Env = &e
+			}
+			if c.IsSet("description") {
+				d := c.String("description")
+				if err := format.ValidateDescription(d); err != nil {
+					return usagef("", "--description: %v", err)
+				}
+				opts.Description = &d
+			}
+			v, _, err := openWithIdentity(c, t)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			var value []byte
+			if c.IsSet("generate") {
+				spec := c.String("generate")
+				if spec == "" {
+					spec = v.File.Generate
+				}
+				g, err := format.ParseGenerator(spec)
+				if err != nil {
+					return usagef("", "--generate: %v", err)
+				}
+				value = generate(g)
+			} else {
+				value, err = t.readValue(name, format.MaxValueSize)
+				if err != nil {
+					return err
+				}
+			}
+			h, err := v.Set(name, value, opts)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(t.stderr, "tresor: set %s (version %d, readers: %s)\n", h.Name, h.Version, joinNames(h.Readers))
+			return nil
+		},
+	}
+}
+
+// generate draws a value from crypto/rand, uniformly over the charset.
+func generate(g format.Generator) []byte {
+	chars := format.Charsets[g.Charset]
+	out := make([]byte, g.Length)
+	max := big.NewInt(int64(len(chars)))
+	for i := range out {
+		n, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic("crypto/rand failed: " + err.Error())
+		}
+		out[i] = chars[n.Int64()]
+	}
+	return out
+}
+
+func oneArg(c *cli.Context, what string) (string, error) {
+	if c.NArg() != 1 {
+		return "", usagef("tresor "+c.Command.Name+" --help shows its usage", "tresor %s takes one %s, got %d arguments", c.Command.Name, what, c.NArg())
+	}
+	return c.Args().First(), nil
+}
+
+func joinNames(n []string) string {
+	if len(n) == 0 {
+		return "none"
+	}
+	s := n[0]
+	for _, x := range n[1:] {
+		s += ", " + x
+	}
+	return s
+}

@@ -1,0 +1,62 @@
+package cmd
+
+import (
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tresor-dev/tresor/crypto"
+	"github.com/tresor-dev/tresor/vault"
+)
+
+// vaultDir is --vault (or TRESOR_VAULT), else the vault found by walking up
+// from the working directory.
+func vaultDir(c *cli.Context) (string, error) {
+	if d := c.String("vault"); d != "" {
+		return d, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return vault.Discover(wd)
+}
+
+// openVault opens the vault without an identity, for commands that read
+// only public data.
+func openVault(c *cli.Context) (*vault.Vault, error) {
+	dir, err := vaultDir(c)
+	if err != nil {
+		return nil, err
+	}
+	return vault.Open(dir, vault.Options{})
+}
+
+func identityEnv() crypto.Env {
+	home, _ := os.UserHomeDir()
+	return crypto.Env{Getenv: os.Getenv, Home: home}
+}
+
+// findIdentity looks the identity up in the documented order.
+func findIdentity(c *cli.Context, t *terminal, plugins []string) (*crypto.Found, error) {
+	srcs := crypto.DefaultSources(c.String("identity"), identityEnv(), crypto.OSKeyring{})
+	return crypto.FindIdentity(srcs, crypto.ParseOptions{
+		Passphrase: t.passphrase("the identity"),
+		Plugins:    plugins,
+	})
+}
+
+// openWithIdentity opens the vault and sets the user's identity on it.
+func openWithIdentity(c *cli.Context, t *terminal) (*vault.Vault, *crypto.Found, error) {
+	v, err := openVault(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := findIdentity(c, t, v.Plugins())
+	if err != nil {
+		v.Close()
+		return nil, nil, err
+	}
+	v.SetIdentity(id.Identity)
+	return v, id, nil
+}

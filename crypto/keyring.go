@@ -1,0 +1,123 @@
+package crypto
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/zalando/go-keyring"
+)
+
+// A Keyring holds one identity text in the OS keyring.
+type Keyring interface {
+	Get() (string, error)
+	Set(text string) error
+}
+
+// Keyring coordinates: service "tresor", one item for the user's identity.
+const (
+	KeyringService = "tresor"
+	KeyringUser    = "identity"
+)
+
+// OSKeyring is the real OS keyring: Secret Service on Linux, Keychain on
+// macOS, Credential Manager on Windows.
+type OSKeyring struct{}
+
+// keyringTimeout bounds a keyring call: a Secret Service that never answers
+// must not hang a command.
+const keyringTimeout = 5 * time.Second
+
+// errNoSessionBus is returned without calling D-Bus when there is no session
+// bus: the D-Bus library would otherwise try to launch one, and wait for a
+// Secret Service that never comes, for two minutes.
+var errNoSessionBus = fmt.Errorf("OS keyring %w (no D-Bus session bus)", ErrUnavailable)
+
+func keyringCall[T any](fn func() (T, error)) (T, error) {
+	var zero T
+	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		return zero, errNoSessionBus
+	}
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-time.After(keyringTimeout):
+		return zero, fmt.Errorf("OS keyring %w (it did not answer within %s)", ErrUnavailable, keyringTimeout)
+	}
+}
+
+func (OSKeyring) Get() (string, error) {
+	text, err := keyringCall(func() (string, error) { return keyring.Get(KeyringService, KeyringUser) })
+	if errors.Is(err, keyring.ErrNotFound) {
+		return "", ErrAbsent
+	}
+	if errors.Is(err, ErrUnavailable) {
+		return "", err
+	}
+	if err != nil {
+		// Never pass the raw D-Bus error up: it is long and says nothing a
+		// user can act on.
+		return "", fmt.Errorf("OS keyring %w (no Secret Service running?)", ErrUnavailable)
+	}
+	return text, nil
+}
+
+func (OSKeyring) Set(text string) error {
+	_, err := keyringCall(func() (struct{}, error) { return struct{}{}, keyring.Set(KeyringService, KeyringUser, text) })
+	if errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("OS keyring %w (no Secret Service running?)", ErrUnavailable)
+	}
+	return nil
+}
+
+// SaveIdentity stores a new identity in the keyring, or, when the keyring is
+// unavailable, in a 0600 file at path (never overwriting one). It returns
+// where the identity went and, when it fell back, a one-line note.
+func SaveIdentity(id *Identity, kr Keyring, path string) (where, note string, err error) {
+	if kr != nil {
+		err := kr.Set(id.SecretText())
+		if err == nil {
+			return "OS keyring", "", nil
+		}
+		if !errors.Is(err, ErrUnavailable) {
+			return "", "", err
+		}
+		note = err.Error() + "; storing the identity in " + path + " instead"
+	}
+	if path == "" {
+		return "", "", errors.New("nowhere to store the identity: no OS keyring and no home directory")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", "", fmt.Errorf("creating %s: %w", filepath.Dir(path), errors.Unwrap(err))
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", "", fmt.Errorf("creating identity file %s: %w", path, errors.Unwrap(err))
+	}
+	if _, err := f.WriteString(id.FileText()); err != nil {
+		f.Close()
+		os.Remove(path)
+		return "", "", fmt.Errorf("writing identity file %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(path)
+		return "", "", fmt.Errorf("writing identity file %s: %w", path, err)
+	}
+	return path, note, f.Close()
+}

@@ -1,0 +1,90 @@
+package crypto
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+	"filippo.io/age/plugin"
+)
+
+// Errors Decrypt returns, for callers to branch on.
+var (
+	// ErrNotRecipient: the identity is not among the file's recipients.
+	ErrNotRecipient = errors.New("this identity is not a reader of the secret")
+	// ErrTampered: the ciphertext or its header failed authentication.
+	ErrTampered = errors.New("ciphertext failed authentication: the file was modified or corrupted")
+)
+
+// A Sealer encrypts to recipient strings. Plugins is the vault's allow-list.
+type Sealer struct {
+	Plugins []string
+	UI      *plugin.ClientUI
+}
+
+// Encrypt encrypts plaintext to the recipients and returns armored age text.
+func (s Sealer) Encrypt(recipients []string, plaintext []byte) ([]byte, error) {
+	if len(recipients) == 0 {
+		return nil, errors.New("no readers to encrypt to")
+	}
+	rs := make([]age.Recipient, 0, len(recipients))
+	for _, r := range recipients {
+		parsed, err := parseRecipient(r, s.Plugins, s.UI)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, parsed)
+	}
+	var buf bytes.Buffer
+	aw := armor.NewWriter(&buf)
+	w, err := age.Encrypt(aw, rs...)
+	if err != nil {
+		return nil, fmt.Errorf("encrypting: %w", err)
+	}
+	if _, err := w.Write(plaintext); err != nil {
+		return nil, fmt.Errorf("encrypting: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("encrypting: %w", err)
+	}
+	if err := aw.Close(); err != nil {
+		return nil, fmt.Errorf("encrypting: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Decrypt decrypts armored age text with the identity. It returns
+// ErrNotRecipient when the identity has no stanza in the file and
+// ErrTampered when authentication fails. maxSize bounds the plaintext.
+func Decrypt(armored []byte, id *Identity, maxSize int) ([]byte, error) {
+	return decryptWith(armored, id.ages, maxSize)
+}
+
+func decryptWith(armored []byte, ids []age.Identity, maxSize int) ([]byte, error) {
+	r, err := age.Decrypt(armor.NewReader(bytes.NewReader(armored)), ids...)
+	if err != nil {
+		var noMatch *age.NoIdentityMatchError
+		if errors.As(err, &noMatch) {
+			return nil, ErrNotRecipient
+		}
+		return nil, ErrTampered
+	}
+	out, err := io.ReadAll(io.LimitReader(r, int64(maxSize)+1))
+	if err != nil {
+		return nil, ErrTampered
+	}
+	if len(out) > maxSize {
+		return nil, errors.New("decrypted value is larger than the limit")
+	}
+	return out, nil
+}
+
+func armorOrBinary(r *bytes.Reader, b []byte) io.Reader {
+	if bytes.HasPrefix(b, []byte(armor.Header)) {
+		return armor.NewReader(r)
+	}
+	return r
+}

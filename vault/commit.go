@@ -1,0 +1,201 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"slices"
+
+	"github.com/tresor-dev/tresor/crypto"
+	"github.com/tresor-dev/tresor/format"
+)
+
+// A fileChange is one vault file a change writes, or removes (Data nil).
+type fileChange struct {
+	Rel  string
+	Data []byte
+}
+
+// A change is everything one command changes: the files and the journal
+// entry that records them. commit is the only way the vault is written.
+type change struct {
+	Entry format.Entry // Action, Target, File, Details; commit fills the rest
+	Files []fileChange
+}
+
+// withLock runs fn holding the vault's lock, after re-reading the policy so
+// that fn decides on the state it will change.
+func (v *Vault) withLock(fn func() error) error {
+	if err := v.root.MkdirAll(localDir, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", localDir, unwrapPath(err))
+	}
+	f, err := v.root.OpenFile(localDir+"/lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("opening the vault lock: %w", unwrapPath(err))
+	}
+	defer f.Close()
+	if err := lockFile(f); err != nil {
+		return fmt.Errorf("locking the vault: %w", err)
+	}
+	defer unlockFile(f)
+	if err := v.loadPolicy(); err != nil {
+		return err
+	}
+	return fn()
+}
+
+// actor returns the member name of the current identity, checking that its
+// signing key is the member's.
+func (v *Vault) actor() (string, error) {
+	if v.identity == nil {
+		return "", problemf(ErrNoAccess, "", "no identity")
+	}
+	me := v.identity.Recipient()
+	for name, m := range v.Policy.Members {
+		if m.Recipient != me {
+			continue
+		}
+		if !v.identity.CanSign() {
+			return name, nil
+		}
+		pub, ok, err := crypto.SignerOf(m.Recipient, m.Signer)
+		if err != nil || !ok || !pub.Equal(v.identity.SignerKey()) {
+			return "", problemf(ErrDenied, "ask an admin to re-add you with the card tresor whoami prints",
+				"member %s's signer in the policy does not match your identity", name)
+		}
+		return name, nil
+	}
+	return "", problemf(ErrDenied, "ask an admin to add you: tresor member add NAME --card '"+v.identity.Card()+"'",
+		"your identity (%s) is not a member of this vault", short(me))
+}
+
+func short(recipient string) string {
+	if len(recipient) > 24 {
+		return recipient[:20] + "…"
+	}
+	return recipient
+}
+
+// signer returns the actor and checks it may sign entries at all.
+func (v *Vault) signer() (string, error) {
+	actor, err := v.actor()
+	if err != nil {
+		return "", err
+	}
+	if !v.identity.CanSign() {
+		return "", problemf(ErrDenied, "write with an age or ssh-ed25519 identity",
+			"member %s's identity (%s) cannot sign journal entries, so it cannot change the vault", actor, v.identity.Kind())
+	}
+	return actor, nil
+}
+
+// commit signs the entry and writes it with the files, in an order that a
+// crash at any point leaves recognizable:
+//
+//  1. each new file goes to a temporary file beside its target, synced;
+//  2. the signed entry goes to a temporary file in journal/, synced;
+//  3. the entry is renamed into place: this is the commit point;
+//  4. each new file is renamed over its target (or the target removed);
+//  5. the directories are synced.
+//
+// A crash before 3 leaves only temporary files (doctor removes them: the
+// change did not happen). A crash after 3 leaves an entry whose files are
+// still in temporary files with the hashes the entry records (doctor
+// completes the renames). The caller holds the lock.
+func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
+	st, err := v.readJournal()
+	if err != nil {
+		return nil, err
+	}
+	e := c.Entry
+	e.Seq = st.MaxSeq + 1
+	e.Parents = format.Names(slices.Clone(st.Heads))
+	e.Time = v.timeNow()
+	e.Actor = actor
+	unsigned, err := e.MarshalUnsigned()
+	if err != nil {
+		return nil, fmt.Errorf("building journal entry: %w", err)
+	}
+	sig, err := v.identity.Sign(unsigned)
+	if err != nil {
+		return nil, err
+	}
+	signed := &format.SignedEntry{Entry: e, Signed: unsigned, Signature: sig}
+	entryBytes := signed.Marshal()
+	entryRel := journalDir + "/" + format.EntryFileName(e.Seq, crypto.HashHex(entryBytes))
+
+	var temps []string
+	cleanup := func() {
+		for _, t := range temps {
+			v.root.Remove(osPath(t))
+		}
+	}
+	for _, f := range c.Files {
+		if f.Data == nil {
+			continue
+		}
+		tmp, err := v.writeTemp(f.Rel, f.Data)
+		if err != nil {
+			cleanup()
+			return nil, err
+		}
+		temps = append(temps, tmp)
+	}
+	crashPoint("files-written")
+	entryTmp, err := v.writeTemp(entryRel, entryBytes)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	temps = append(temps, entryTmp)
+	crashPoint("entry-written")
+	if err := v.root.Rename(osPath(entryTmp), osPath(entryRel)); err != nil {
+		cleanup()
+		return nil, fmt.Errorf("recording journal entry: %w", unwrapPath(err))
+	}
+	if err := v.syncDir(journalDir); err != nil {
+		return nil, err
+	}
+	crashPoint("entry-committed")
+	dirs := map[string]bool{}
+	i := 0
+	for _, f := range c.Files {
+		dirs[path.Dir(f.Rel)] = true
+		if f.Data == nil {
+			if err := v.root.Remove(osPath(f.Rel)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("removing %s: %w (run tresor doctor)", f.Rel, unwrapPath(err))
+			}
+			v.removeEmptyParents(f.Rel)
+			continue
+		}
+		if err := v.root.Rename(osPath(temps[i]), osPath(f.Rel)); err != nil {
+			return nil, fmt.Errorf("writing %s: %w (run tresor doctor)", f.Rel, unwrapPath(err))
+		}
+		i++
+		crashPoint("file-renamed")
+	}
+	for d := range dirs {
+		if err := v.syncDir(d); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return signed, nil
+}
+
+// crashPoint stops the process at the named step when the test-only
+// environment variable TRESOR_TEST_CRASH_AT names it, to prove that every
+// step of a write leaves a state doctor can explain. It costs one map-free
+// string comparison when unset.
+func crashPoint(step string) {
+	if testCrashAt != "" && testCrashAt == step {
+		os.Exit(crashExitCode)
+	}
+}
+
+var testCrashAt = os.Getenv("TRESOR_TEST_CRASH_AT")
+
+const crashExitCode = 86
+
+// Member returns the member name of the current identity.
+func (v *Vault) Member() (string, error) { return v.actor() }

@@ -1,0 +1,187 @@
+package vault
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/tresor-dev/tresor/format"
+)
+
+// Vault-relative paths, always with '/'.
+const (
+	vaultFileName  = "vault.yaml"
+	policyFileName = "policy.yaml"
+	secretsDir     = "secrets"
+	journalDir     = "journal"
+	localDir       = "local"
+	secretExt      = ".secret"
+	tempMarker     = ".tmp-"
+)
+
+func secretPath(name string) string { return secretsDir + "/" + name + secretExt }
+
+func osPath(rel string) string { return filepath.FromSlash(rel) }
+
+// checkNoSymlinks refuses a path any component of which is a symlink. os.Root
+// already keeps symlinks from leading outside the vault; tresor refuses them
+// inside too, so that one file can never stand for two names.
+func (v *Vault) checkNoSymlinks(rel string) error {
+	parts := strings.Split(rel, "/")
+	for i := range parts {
+		p := strings.Join(parts[:i+1], "/")
+		fi, err := v.root.Lstat(osPath(p))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, errors.Unwrap(err))
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return problemf(ErrVerify, "tresor writes no symlinks: replace it with the file it points to, or remove it",
+				"%s is a symlink, which tresor refuses inside the vault", p)
+		}
+	}
+	return nil
+}
+
+// readFile reads a vault file of at most limit bytes. A missing file is an
+// error wrapping fs.ErrNotExist.
+func (v *Vault) readFile(rel string, limit int64) ([]byte, error) {
+	if err := v.checkNoSymlinks(rel); err != nil {
+		return nil, err
+	}
+	f, err := v.root.Open(osPath(rel))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, unwrapPath(err))
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", rel, unwrapPath(err))
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", rel, limit)
+	}
+	return b, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func (v *Vault) exists(rel string) (bool, error) {
+	if err := v.checkNoSymlinks(rel); err != nil {
+		return false, err
+	}
+	_, err := v.root.Lstat(osPath(rel))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// writeTemp writes data to a new temporary file next to rel and syncs it.
+// Temporary names start with '.', which no secret or entry name does.
+func (v *Vault) writeTemp(rel string, data []byte) (string, error) {
+	dir := path.Dir(rel)
+	if err := v.checkNoSymlinks(dir); err != nil {
+		return "", err
+	}
+	if err := v.root.MkdirAll(osPath(dir), 0o755); err != nil {
+		return "", fmt.Errorf("creating %s: %w", dir, unwrapPath(err))
+	}
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	tmp := path.Join(dir, "."+path.Base(rel)+tempMarker+hex.EncodeToString(rnd[:]))
+	f, err := v.root.OpenFile(osPath(tmp), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("creating %s: %w", tmp, unwrapPath(err))
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		v.root.Remove(osPath(tmp))
+		return "", fmt.Errorf("writing %s: %w", tmp, unwrapPath(err))
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		v.root.Remove(osPath(tmp))
+		return "", fmt.Errorf("syncing %s: %w", tmp, unwrapPath(err))
+	}
+	// Close, then rename: Windows doesn't rename open files.
+	if err := f.Close(); err != nil {
+		v.root.Remove(osPath(tmp))
+		return "", fmt.Errorf("closing %s: %w", tmp, unwrapPath(err))
+	}
+	return tmp, nil
+}
+
+// syncDir makes a rename or removal in dir durable.
+func (v *Vault) syncDir(dir string) error {
+	f, err := v.root.Open(osPath(dir))
+	if err != nil {
+		return unwrapPath(err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && runtime.GOOS != "windows" {
+		// Windows can't sync directories; renames are atomic there anyway.
+		return fmt.Errorf("syncing %s: %w", dir, unwrapPath(err))
+	}
+	return nil
+}
+
+// listSecretNames walks secrets/ and returns every secret name, sorted.
+// Temporary files and files without the .secret extension are skipped;
+// symlinks are refused.
+func (v *Vault) listSecretNames() ([]string, error) {
+	var names []string
+	err := fs.WalkDir(v.root.FS(), secretsDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == secretsDir {
+				return fs.SkipDir
+			}
+			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return problemf(ErrVerify, "tresor writes no symlinks: replace it with the file it points to, or remove it",
+				"%s is a symlink, which tresor refuses inside the vault", p)
+		}
+		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		name, ok := strings.CutSuffix(strings.TrimPrefix(p, secretsDir+"/"), secretExt)
+		if !ok || format.ValidateName(name) != nil {
+			return nil
+		}
+		names = append(names, name)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// removeEmptyParents removes the now empty directories above a removed
+// secret, up to secrets/.
+func (v *Vault) removeEmptyParents(rel string) {
+	for dir := path.Dir(rel); dir != secretsDir && dir != "." && strings.HasPrefix(dir, secretsDir+"/"); dir = path.Dir(dir) {
+		if v.root.Remove(osPath(dir)) != nil {
+			return
+		}
+	}
+}

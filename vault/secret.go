@@ -1,0 +1,320 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tresor-dev/tresor/crypto"
+	"github.com/tresor-dev/tresor/format"
+)
+
+// SetOptions are the optional header fields of a write. A nil field keeps
+// what the secret had.
+type SetOptions struct {
+	Env         *string
+	Description *string
+}
+
+// A Secret is a secret's header as listed, without its value.
+type Secret = format.SecretHeader
+
+// Set writes value as the new version of the secret name, encrypted to the
+// readers the policy gives it, and records the write in the journal. The
+// current member must be a writer of name; they need not be a reader.
+func (v *Vault) Set(name string, value []byte, opts SetOptions) (*Secret, error) {
+	if err := format.ValidateName(name); err != nil {
+		return nil, problemf(nil, "names are paths like prod/db/password: letters, digits, '_', '.', '-', separated by '/'", "%v", err)
+	}
+	if len(value) == 0 {
+		return nil, problemf(nil, "pipe the value on stdin, or use --generate", "the value is empty")
+	}
+	if len(value) > format.MaxValueSize {
+		return nil, problemf(nil, "store large files elsewhere and keep their key in tresor", "the value is larger than 1 MiB")
+	}
+	var out *Secret
+	err := v.withLock(func() error {
+		actor, err := v.writerOf(name)
+		if err != nil {
+			return err
+		}
+		old, err := v.readSecretFile(name)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if old == nil {
+			if err := v.checkCaseCollision(name); err != nil {
+				return err
+			}
+		}
+		h := newHeader(name, old, v.timeNow())
+		if opts.Env != nil {
+			h.Env = *opts.Env
+		}
+		if opts.Description != nil {
+			h.Description = *opts.Description
+		}
+		file, err := v.seal(&h, value)
+		if err != nil {
+			return err
+		}
+		if _, err := v.commit(actor, change{
+			Entry: format.Entry{Action: format.ActionSet, Target: name, File: crypto.FileHash(file),
+				Details: &format.Details{Version: h.Version, Readers: h.Readers}},
+			Files: []fileChange{{Rel: secretPath(name), Data: file}},
+		}); err != nil {
+			return err
+		}
+		out = &h
+		return nil
+	})
+	return out, err
+}
+
+// newHeader is the header of the next version after old (nil for a new
+// secret). seal fills in the readers.
+func newHeader(name string, old *format.SecretFile, now time.Time) format.SecretHeader {
+	h := format.SecretHeader{Name: name, Version: 1, Created: now, Updated: now}
+	if old != nil {
+		h.Env, h.Description, h.Rotation = old.Header.Env, old.Header.Description, old.Header.Rotation
+		h.Version = old.Header.Version + 1
+		h.Created = old.Header.Created
+	}
+	return h
+}
+
+// seal encrypts value under header h to the readers the policy gives h.Name,
+// binding the header, and returns the file bytes. It sets h.Readers.
+func (v *Vault) seal(h *format.SecretHeader, value []byte) ([]byte, error) {
+	readers := v.Policy.ReadersOf(h.Name)
+	if len(readers) == 0 {
+		return nil, problemf(ErrDenied, "add a rule that gives someone read access: tresor policy check",
+			"no policy rule gives anyone read access to %s", h.Name)
+	}
+	recipients := make([]string, len(readers))
+	byMember := map[string]string{}
+	for i, r := range readers {
+		recipients[i] = v.Policy.Members[r].Recipient
+		byMember[r] = recipients[i]
+	}
+	if err := crypto.CheckMix(readers, byMember); err != nil {
+		return nil, wrapProblem(nil, err, "give post-quantum and classic members separate rules (tresor policy check)", "cannot encrypt %s", h.Name)
+	}
+	h.Readers = format.Names(readers)
+	sf, err := format.NewSecretFile(*h)
+	if err != nil {
+		return nil, err
+	}
+	armored, err := v.sealer.Encrypt(recipients, format.MarshalPayload(crypto.HashHex(sf.HeaderBytes), value))
+	if err != nil {
+		return nil, fmt.Errorf("encrypting %s: %w", h.Name, err)
+	}
+	sf.Armored = armored
+	return sf.Marshal(), nil
+}
+
+// writerOf returns the current member if they may write name.
+func (v *Vault) writerOf(name string) (string, error) {
+	actor, err := v.signer()
+	if err != nil {
+		return "", err
+	}
+	if !slices.Contains(v.Policy.WritersOf(name), actor) {
+		return "", problemf(ErrDenied, "ask an admin for write access (tresor policy show lists the writers)",
+			"member %s may not write %s", actor, name)
+	}
+	return actor, nil
+}
+
+// readSecretFile reads and parses the file of secret name. A missing secret
+// is an error wrapping fs.ErrNotExist and ErrNotFound.
+func (v *Vault) readSecretFile(name string) (*format.SecretFile, error) {
+	b, err := v.readFile(secretPath(name), format.MaxSecretFileSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &Problem{class: ErrNotFound, msg: "no secret named " + name, hint: "tresor ls lists the secrets", cause: fs.ErrNotExist}
+	}
+	if err != nil {
+		return nil, err
+	}
+	sf, err := format.ParseSecret(b)
+	if err != nil {
+		return nil, wrapProblem(ErrVerify, err, "restore it with git, or run tresor verify", "secret %s", name)
+	}
+	if sf.Header.Name != name {
+		return nil, problemf(ErrVerify, "files are not renamed by hand; use tresor mv, or restore it with git",
+			"secret file %s says it is %s: it was moved or swapped", secretPath(name), sf.Header.Name)
+	}
+	return sf, nil
+}
+
+// checkCaseCollision refuses a new name that differs from an existing one
+// only by case: macOS and Windows file systems would make them one file.
+func (v *Vault) checkCaseCollision(name string) error {
+	names, err := v.listSecretNames()
+	if err != nil {
+		return err
+	}
+	folded := format.FoldName(name)
+	for _, n := range names {
+		if n != name && format.FoldName(n) == folded {
+			return problemf(nil, "use the existing name, or one that differs by more than case",
+				"%s differs from the existing secret %s only by case", name, n)
+		}
+	}
+	return nil
+}
+
+// Get decrypts the secret name and returns its value and header.
+func (v *Vault) Get(name string) ([]byte, *Secret, error) {
+	if err := format.ValidateName(name); err != nil {
+		return nil, nil, problemf(nil, "", "%v", err)
+	}
+	sf, err := v.readSecretFile(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	value, err := v.open(sf)
+	if err != nil {
+		return nil, nil, err
+	}
+	return value, &sf.Header, nil
+}
+
+// open decrypts a parsed secret file and checks its envelope.
+func (v *Vault) open(sf *format.SecretFile) ([]byte, error) {
+	name := sf.Header.Name
+	if v.identity == nil {
+		return nil, problemf(ErrNoAccess, "", "no identity to decrypt %s", name)
+	}
+	plain, err := crypto.Decrypt(sf.Armored, v.identity, format.MaxValueSize+200)
+	switch {
+	case errors.Is(err, crypto.ErrNotRecipient):
+		return nil, problemf(ErrNoAccess, "readers are "+joinOrNone(sf.Header.Readers)+"; ask an admin, or use another identity (--identity)",
+			"your identity (%s) is not a reader of %s", short(v.identity.Recipient()), name)
+	case errors.Is(err, crypto.ErrTampered):
+		return nil, wrapProblem(ErrVerify, err, "restore it with git, or run tresor verify", "secret %s", name)
+	case err != nil:
+		return nil, fmt.Errorf("decrypting %s: %w", name, err)
+	}
+	headerHash, value, err := format.ParsePayload(plain)
+	if err != nil {
+		return nil, wrapProblem(ErrVerify, err, "", "secret %s", name)
+	}
+	if headerHash != crypto.HashHex(sf.HeaderBytes) {
+		return nil, problemf(ErrVerify, "headers change only by re-encryption; restore it with git",
+			"secret %s: the header was changed after encryption", name)
+	}
+	return value, nil
+}
+
+func joinOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// List returns the headers of the secrets under prefix, sorted by name.
+func (v *Vault) List(prefix string) ([]Secret, error) {
+	if err := format.ValidatePrefix(prefix); err != nil {
+		return nil, problemf(nil, "", "prefix: %v", err)
+	}
+	names, err := v.listSecretNames()
+	if err != nil {
+		return nil, err
+	}
+	var out []Secret
+	for _, n := range names {
+		if !format.HasPrefix(n, prefix) {
+			continue
+		}
+		sf, err := v.readSecretFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sf.Header)
+	}
+	return out, nil
+}
+
+// Remove deletes the secret name and records it in the journal.
+func (v *Vault) Remove(name string) error {
+	if err := format.ValidateName(name); err != nil {
+		return problemf(nil, "", "%v", err)
+	}
+	return v.withLock(func() error {
+		actor, err := v.writerOf(name)
+		if err != nil {
+			return err
+		}
+		sf, err := v.readSecretFile(name)
+		if err != nil {
+			return err
+		}
+		_, err = v.commit(actor, change{
+			Entry: format.Entry{Action: format.ActionRemove, Target: name, Details: &format.Details{Version: sf.Header.Version}},
+			Files: []fileChange{{Rel: secretPath(name)}},
+		})
+		return err
+	})
+}
+
+// Move renames a secret. The header binds the name, so the value is
+// re-encrypted under the new name: the member must read the old secret and
+// write both names.
+func (v *Vault) Move(from, to string) (*Secret, error) {
+	for _, n := range []string{from, to} {
+		if err := format.ValidateName(n); err != nil {
+			return nil, problemf(nil, "", "%v", err)
+		}
+	}
+	if from == to {
+		return nil, problemf(nil, "", "%s and %s are the same name", from, to)
+	}
+	var out *Secret
+	err := v.withLock(func() error {
+		actor, err := v.writerOf(from)
+		if err != nil {
+			return err
+		}
+		if _, err := v.writerOf(to); err != nil {
+			return err
+		}
+		old, err := v.readSecretFile(from)
+		if err != nil {
+			return err
+		}
+		if ok, err := v.exists(secretPath(to)); err != nil {
+			return err
+		} else if ok {
+			return problemf(nil, "remove it first with tresor rm, or choose another name", "a secret named %s already exists", to)
+		}
+		if format.FoldName(from) != format.FoldName(to) {
+			if err := v.checkCaseCollision(to); err != nil {
+				return err
+			}
+		}
+		value, err := v.open(old)
+		if err != nil {
+			return err
+		}
+		h := newHeader(to, old, v.timeNow())
+		file, err := v.seal(&h, value)
+		if err != nil {
+			return err
+		}
+		if _, err := v.commit(actor, change{
+			Entry: format.Entry{Action: format.ActionMove, Target: to, File: crypto.FileHash(file),
+				Details: &format.Details{Version: h.Version, From: from, Readers: h.Readers}},
+			Files: []fileChange{{Rel: secretPath(to), Data: file}, {Rel: secretPath(from)}},
+		}); err != nil {
+			return err
+		}
+		out = &h
+		return nil
+	})
+	return out, err
+}

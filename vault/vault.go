@@ -1,0 +1,138 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tresor-dev/tresor/crypto"
+	"github.com/tresor-dev/tresor/format"
+)
+
+// DirName is the vault directory's default name, at the git work tree root.
+const DirName = ".tresor"
+
+// A Vault is an open vault directory.
+type Vault struct {
+	// Dir is the vault directory's absolute path.
+	Dir string
+	// File is vault.yaml.
+	File *format.VaultFile
+	// Policy is policy.yaml as last read.
+	Policy *format.Policy
+
+	root     *os.Root
+	identity *crypto.Identity
+	now      func() time.Time
+	sealer   crypto.Sealer
+}
+
+// Options configure how a vault is opened.
+type Options struct {
+	// Identity decrypts and signs; nil for commands that need neither.
+	Identity *crypto.Identity
+	// Now is the clock; nil means the system clock.
+	Now func() time.Time
+}
+
+// Open opens the vault in dir.
+func Open(dir string, opts Options) (*Vault, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, problemf(ErrNotFound, "run tresor init to create a vault, or pass --vault DIR", "no vault at %s", abs)
+	}
+	v := &Vault{Dir: abs, root: root, identity: opts.Identity, now: opts.Now}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	b, err := v.readFile(vaultFileName, 64<<10)
+	if errors.Is(err, fs.ErrNotExist) {
+		root.Close()
+		return nil, problemf(ErrNotFound, "run tresor init to create a vault, or pass --vault DIR", "no vault at %s (vault.yaml is missing)", abs)
+	}
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	if v.File, err = format.ParseVaultFile(b); err != nil {
+		root.Close()
+		return nil, err
+	}
+	v.sealer = crypto.Sealer{Plugins: v.File.Plugins}
+	if err := v.loadPolicy(); err != nil {
+		root.Close()
+		return nil, err
+	}
+	return v, nil
+}
+
+// Close releases the vault.
+func (v *Vault) Close() error { return v.root.Close() }
+
+// SetIdentity sets the identity used to decrypt and sign.
+func (v *Vault) SetIdentity(id *crypto.Identity) { v.identity = id }
+
+// Plugins returns vault.yaml's allow-list of age plugins.
+func (v *Vault) Plugins() []string { return v.File.Plugins }
+
+func (v *Vault) loadPolicy() error {
+	b, err := v.readFile(policyFileName, 4<<20)
+	if err != nil {
+		return fmt.Errorf("reading policy: %w", err)
+	}
+	p, err := format.ParsePolicy(b)
+	if err != nil {
+		return &Problem{cause: err, hint: "policy.yaml is written by tresor; restore it with git (git checkout -- " + DirName + "/policy.yaml)"}
+	}
+	v.Policy = p
+	return nil
+}
+
+// Discover walks up from start looking for a vault directory: a .tresor
+// directory holding vault.yaml.
+func Discover(start string) (string, error) {
+	dir, err := filepath.Abs(start)
+	if err != nil {
+		return "", err
+	}
+	for {
+		candidate := filepath.Join(dir, DirName)
+		if fi, err := os.Stat(filepath.Join(candidate, vaultFileName)); err == nil && fi.Mode().IsRegular() {
+			return candidate, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", problemf(ErrNotFound, "run tresor init in your git repository, or pass --vault DIR",
+				"no tresor vault in %s or any parent directory", start)
+		}
+		dir = parent
+	}
+}
+
+// GitRoot walks up from start to the top of the git work tree.
+func GitRoot(start string) (string, error) {
+	dir, err := filepath.Abs(start)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", problemf(ErrNotFound, "run git init first, or pass --vault DIR to put the vault elsewhere",
+				"%s is not inside a git work tree", start)
+		}
+		dir = parent
+	}
+}
+
+func (v *Vault) timeNow() time.Time { return v.now().UTC().Truncate(time.Second) }
