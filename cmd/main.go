@@ -41,7 +41,7 @@ const exitCodesHelp = `EXIT CODES:
 func Main(args []string) int {
 	t := newTerminal()
 	app := newApp(t)
-	err := app.Run(args)
+	err := app.Run(interspersed(app, args))
 	if err == nil {
 		return exitOK
 	}
