@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -40,6 +41,9 @@ func scriptParams(dir string) testscript.Params {
 			"perm":     cmdPerm,
 			"sha256":   cmdSHA256,
 			"noleak":   cmdNoLeak,
+			"snapshot":  cmdSnapshot,
+			"exitcode":  cmdExitCode,
+			"unchanged": cmdUnchanged,
 		},
 	}
 }
@@ -176,5 +180,73 @@ func cmdNoLeak(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			return nil
 		})
+	}
+}
+
+// snapshot DIR: remember a hash of DIR (see treeHash).
+func cmdSnapshot(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: snapshot DIR")
+	}
+	ts.Setenv("TRESOR_SNAPSHOT", treeHash(ts, args[0]))
+}
+
+// unchanged DIR: fail unless DIR is as it was at the last snapshot. Scripts
+// use it after a failing command to show that the vault was left unchanged.
+func cmdUnchanged(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: unchanged DIR")
+	}
+	if same := treeHash(ts, args[0]) == ts.Getenv("TRESOR_SNAPSHOT"); same == neg {
+		ts.Fatalf("%s changed since the snapshot: %v", args[0], !same)
+	}
+}
+
+// treeHash hashes every path, mode and content under dir, skipping local/
+// (caches and the lock).
+func treeHash(ts *testscript.TestScript, dir string) string {
+	root := ts.MkAbs(dir)
+	var all bytes.Buffer
+	err := filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if fi.IsDir() && rel == "local" {
+			return filepath.SkipDir
+		}
+		fmt.Fprintf(&all, "%s %v\n", rel, fi.Mode())
+		if fi.Mode().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&all, "%s\n", crypto.HashHex(b))
+		}
+		return nil
+	})
+	ts.Check(err)
+	return crypto.HashHex(all.Bytes())
+}
+
+// exitcode N CMD ARGS...: run CMD like exec and fail unless it exits with
+// status N. Its stdout and stderr are checked as after exec.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N CMD ARGS...")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("running %s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
 	}
 }
