@@ -23,8 +23,11 @@ var durationUnits = map[byte]time.Duration{
 // s, m, h, d, w, y.
 var ErrBadDuration = errors.New(`durations are a whole number and one unit: s, m, h, d, w or y (e.g. "90d")`)
 
-// ParseDuration converts s to a time.Duration. The number has no sign, no
-// leading zero and at most 6 digits, so the result never overflows.
+// MaxDuration is the longest duration accepted: 100 years, far beyond any
+// rotation period and far from overflowing time.Duration.
+const MaxDuration = 100 * 365 * 24 * time.Hour
+
+// ParseDuration converts s to a time.Duration, at most MaxDuration.
 func ParseDuration(s string) (time.Duration, error) {
 	if len(s) < 2 || len(s) > 7 {
 		return 0, ErrBadDuration
@@ -43,7 +46,7 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 	}
 	n, err := strconv.Atoi(digits)
-	if err != nil {
+	if err != nil || time.Duration(n) > MaxDuration/unit {
 		return 0, ErrBadDuration
 	}
 	return time.Duration(n) * unit, nil

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,27 +30,32 @@ const (
 var knownActions = []string{ActionInit, ActionSet, ActionRotate, ActionRemove, ActionMove, ActionResolve, ActionPolicy, ActionReencrypt}
 
 // An Entry is one signed change in the journal. It carries names, hashes,
-// member names and versions, never secret material.
+// member names, versions and the (public) policy, never secret material.
 type Entry struct {
-	Tresor  string    `yaml:"tresor"`
-	Seq     int       `yaml:"seq"`
-	Parents Names     `yaml:"parents"`
-	Time    time.Time `yaml:"time"`
-	Actor   string    `yaml:"actor"`
-	Action  string    `yaml:"action"`
-	Target  string    `yaml:"target,omitempty"`
-	File    string    `yaml:"file,omitempty"`
-	Details *Details  `yaml:"details,omitempty"`
+	Seq     int
+	Parents Names
+	Time    time.Time
+	Actor   string
+	Action  string
+	Target  string
+	File    string
+	Details *Details
 }
 
 // Details are the small, action-specific facts of an entry.
 type Details struct {
-	Vault   string            `yaml:"vault,omitempty"`   // vault.init: the vault id
-	Version int               `yaml:"version,omitempty"` // secret.set|rotate|mv|resolve: the new version
-	From    string            `yaml:"from,omitempty"`    // secret.mv: the old name
-	Readers Names             `yaml:"readers,omitempty"` // secret writes: who can read the new file
-	Change  string            `yaml:"change,omitempty"`  // policy.set: what changed, for people
-	Files   map[string]string `yaml:"files,omitempty"`   // reencrypt: name → sha256:<hex> of each new file
+	Vault   string            // vault.init: the vault id
+	Version int               // secret writes: the new version
+	From    string            // secret.mv: the old name
+	Readers Names             // secret writes: who can read the new file
+	Change  string            // policy.set: what changed, for people
+	Files   map[string]string // reencrypt: name → sha256:<hex> of each new file
+	Policy  string            // vault.init, policy.set: the whole new policy.yaml
+}
+
+func (d *Details) empty() bool {
+	return d == nil || d.Vault == "" && d.Version == 0 && d.From == "" && len(d.Readers) == 0 &&
+		d.Change == "" && len(d.Files) == 0 && d.Policy == ""
 }
 
 // A SignedEntry is an entry with its signature and the exact bytes that
@@ -63,19 +71,90 @@ const signaturePrefix = "signature: "
 // MaxEntrySize bounds a journal entry (a reencrypt of many files is big).
 const MaxEntrySize = 16 << 20
 
+// The journal is read whole on every verify, so entries have a fixed layout
+// written and read by hand: a YAML document in a canonical form that a
+// general YAML parser reads the same way, at a small fraction of its cost.
+//
+//	tresor: journal/v1
+//	seq: 42
+//	parents: [<hex>, …]
+//	time: 2026-11-25T18:40:00Z
+//	actor: ops-lead
+//	action: secret.set
+//	target: prod/db/password        (optional)
+//	file: sha256:<hex>              (optional)
+//	details:                        (optional; each field optional, in this order)
+//	  vault: <hex>
+//	  version: 3
+//	  from: old/name
+//	  readers: [a, b]
+//	  change: add member bob
+//	  files:
+//	    name: sha256:<hex>          (sorted by name)
+//	  policy: |
+//	    <policy.yaml, indented by four spaces>
+//	signature: ed25519:<base64>
+
 // MarshalUnsigned returns the bytes to sign for e.
 func (e *Entry) MarshalUnsigned() ([]byte, error) {
-	c := *e
-	c.Tresor = EntryTag
-	if err := c.validate(); err != nil {
+	if err := e.validate(); err != nil {
 		return nil, err
 	}
-	return encodeYAML(&c), nil
+	var b strings.Builder
+	b.WriteString("tresor: " + EntryTag + "\n")
+	fmt.Fprintf(&b, "seq: %d\n", e.Seq)
+	b.WriteString("parents: " + flowList(e.Parents) + "\n")
+	b.WriteString("time: " + e.Time.Format(time.RFC3339) + "\n")
+	b.WriteString("actor: " + yamlScalar(e.Actor) + "\n")
+	b.WriteString("action: " + e.Action + "\n")
+	if e.Target != "" {
+		b.WriteString("target: " + yamlScalar(e.Target) + "\n")
+	}
+	if e.File != "" {
+		b.WriteString("file: " + e.File + "\n")
+	}
+	if d := e.Details; !d.empty() {
+		b.WriteString("details:\n")
+		if d.Vault != "" {
+			b.WriteString("  vault: " + d.Vault + "\n")
+		}
+		if d.Version != 0 {
+			fmt.Fprintf(&b, "  version: %d\n", d.Version)
+		}
+		if d.From != "" {
+			b.WriteString("  from: " + yamlScalar(d.From) + "\n")
+		}
+		if len(d.Readers) > 0 {
+			b.WriteString("  readers: " + flowList(d.Readers) + "\n")
+		}
+		if d.Change != "" {
+			b.WriteString("  change: " + yamlScalar(d.Change) + "\n")
+		}
+		if len(d.Files) > 0 {
+			b.WriteString("  files:\n")
+			names := make([]string, 0, len(d.Files))
+			for n := range d.Files {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				b.WriteString("    " + yamlScalar(n) + ": " + d.Files[n] + "\n")
+			}
+		}
+		if d.Policy != "" {
+			b.WriteString("  policy: |\n")
+			for _, line := range strings.SplitAfter(strings.TrimSuffix(d.Policy, "\n"), "\n") {
+				b.WriteString("    " + line)
+			}
+			b.WriteString("\n")
+		}
+	}
+	return []byte(b.String()), nil
 }
 
 // Marshal returns the whole entry file.
 func (s *SignedEntry) Marshal() []byte {
-	out := slices.Clone(s.Signed)
+	out := slices.Clip(slices.Clone(s.Signed))
 	out = append(out, signaturePrefix...)
 	out = append(out, s.Signature...)
 	return append(out, '\n')
@@ -91,26 +170,291 @@ func ParseEntry(b []byte) (*SignedEntry, error) {
 	if !bytes.HasSuffix(b, []byte("\n")) {
 		return nil, errors.New("journal entry does not end with a newline")
 	}
-	i := bytes.LastIndex(b[:len(b)-1], []byte("\n"))
+	i := bytes.LastIndexByte(b[:len(b)-1], '\n')
 	if i < 0 || !bytes.HasPrefix(b[i+1:], []byte(signaturePrefix)) {
 		return nil, errors.New("journal entry has no signature line at the end")
 	}
 	signed := b[:i+1]
 	sig := string(b[i+1+len(signaturePrefix) : len(b)-1])
-	if !strings.HasPrefix(sig, "ed25519:") || strings.ContainsAny(sig, " \r\t") {
-		return nil, errors.New("journal entry signature is not ed25519:<base64>")
+	if raw, ok := strings.CutPrefix(sig, "ed25519:"); !ok || len(raw) != 88 || !isStdBase64(raw) {
+		return nil, errors.New("journal entry signature is not ed25519:<base64 of 64 bytes>")
 	}
-	var e Entry
-	if err := decodeCanonical(signed, &e); err != nil {
+	e, err := parseEntryBody(string(signed))
+	if errors.Is(err, ErrUnknownVersion) {
 		return nil, fmt.Errorf("journal entry: %w", err)
 	}
-	if e.Tresor != EntryTag {
-		return nil, fmt.Errorf("%w: journal entry says %q, this tresor reads %q", ErrUnknownVersion, e.Tresor, EntryTag)
+	if err != nil {
+		return nil, fmt.Errorf("journal entry: %w: %v", ErrNotCanonical, err)
 	}
 	if err := e.validate(); err != nil {
 		return nil, err
 	}
-	return &SignedEntry{Entry: e, Signed: signed, Signature: sig}, nil
+	again, _ := e.MarshalUnsigned()
+	if !bytes.Equal(again, signed) {
+		return nil, fmt.Errorf("journal entry: %w", ErrNotCanonical)
+	}
+	return &SignedEntry{Entry: *e, Signed: signed, Signature: sig}, nil
+}
+
+// entryLines reads an entry body line by line.
+type entryLines struct {
+	lines []string
+	i     int
+}
+
+func (l *entryLines) peek() (string, bool) {
+	if l.i >= len(l.lines) {
+		return "", false
+	}
+	return l.lines[l.i], true
+}
+
+// field consumes "key: value" when the next line has that key.
+func (l *entryLines) field(key string) (string, bool) {
+	line, ok := l.peek()
+	if !ok {
+		return "", false
+	}
+	v, ok := strings.CutPrefix(line, key+": ")
+	if !ok {
+		return "", false
+	}
+	l.i++
+	return v, true
+}
+
+func (l *entryLines) need(key string) (string, error) {
+	v, ok := l.field(key)
+	if !ok {
+		return "", fmt.Errorf("line %d: expected %q", l.i+1, strings.TrimSpace(key))
+	}
+	return v, nil
+}
+
+func parseEntryBody(s string) (*Entry, error) {
+	l := &entryLines{lines: strings.Split(strings.TrimSuffix(s, "\n"), "\n")}
+	tag, err := l.need("tresor")
+	if err != nil {
+		return nil, err
+	}
+	if tag != EntryTag {
+		return nil, fmt.Errorf("%w: says %q, this tresor reads %q", ErrUnknownVersion, truncate(tag), EntryTag)
+	}
+	e := &Entry{}
+	v, err := l.need("seq")
+	if err != nil {
+		return nil, err
+	}
+	if e.Seq, err = parseCount(v); err != nil {
+		return nil, fmt.Errorf("seq: %w", err)
+	}
+	if v, err = l.need("parents"); err != nil {
+		return nil, err
+	}
+	if e.Parents, err = parseFlowList(v); err != nil {
+		return nil, fmt.Errorf("parents: %w", err)
+	}
+	if v, err = l.need("time"); err != nil {
+		return nil, err
+	}
+	if e.Time, err = time.Parse(time.RFC3339, v); err != nil {
+		return nil, errors.New("time is not an RFC 3339 time")
+	}
+	if v, err = l.need("actor"); err != nil {
+		return nil, err
+	}
+	if e.Actor, err = parseScalar(v); err != nil {
+		return nil, fmt.Errorf("actor: %w", err)
+	}
+	if e.Action, err = l.need("action"); err != nil {
+		return nil, err
+	}
+	if v, ok := l.field("target"); ok {
+		if e.Target, err = parseScalar(v); err != nil {
+			return nil, fmt.Errorf("target: %w", err)
+		}
+	}
+	if v, ok := l.field("file"); ok {
+		e.File = v
+	}
+	if line, ok := l.peek(); ok && line == "details:" {
+		l.i++
+		if e.Details, err = parseDetails(l); err != nil {
+			return nil, fmt.Errorf("details: %w", err)
+		}
+	}
+	if line, ok := l.peek(); ok {
+		return nil, fmt.Errorf("line %d: unexpected %q", l.i+1, truncate(line))
+	}
+	return e, nil
+}
+
+func parseDetails(l *entryLines) (*Details, error) {
+	d := &Details{}
+	var err error
+	if v, ok := l.field("  vault"); ok {
+		d.Vault = v
+	}
+	if v, ok := l.field("  version"); ok {
+		if d.Version, err = parseCount(v); err != nil {
+			return nil, fmt.Errorf("version: %w", err)
+		}
+	}
+	if v, ok := l.field("  from"); ok {
+		if d.From, err = parseScalar(v); err != nil {
+			return nil, fmt.Errorf("from: %w", err)
+		}
+	}
+	if v, ok := l.field("  readers"); ok {
+		if d.Readers, err = parseFlowList(v); err != nil {
+			return nil, fmt.Errorf("readers: %w", err)
+		}
+	}
+	if v, ok := l.field("  change"); ok {
+		if d.Change, err = parseScalar(v); err != nil {
+			return nil, fmt.Errorf("change: %w", err)
+		}
+	}
+	if line, ok := l.peek(); ok && line == "  files:" {
+		l.i++
+		d.Files = map[string]string{}
+		for {
+			line, ok := l.peek()
+			if !ok || !strings.HasPrefix(line, "    ") {
+				break
+			}
+			l.i++
+			k, h, found := strings.Cut(line[4:], ": ")
+			if !found {
+				return nil, errors.New("files: expected name: sha256:<hex>")
+			}
+			name, err := parseScalar(k)
+			if err != nil {
+				return nil, fmt.Errorf("files: %w", err)
+			}
+			if _, dup := d.Files[name]; dup {
+				return nil, errors.New("files: a name appears twice")
+			}
+			d.Files[name] = h
+		}
+	}
+	if line, ok := l.peek(); ok && line == "  policy: |" {
+		l.i++
+		var b strings.Builder
+		for {
+			line, ok := l.peek()
+			if !ok || !strings.HasPrefix(line, "    ") {
+				break
+			}
+			l.i++
+			b.WriteString(line[4:] + "\n")
+		}
+		d.Policy = b.String()
+	}
+	if d.empty() {
+		return nil, errors.New("empty details")
+	}
+	return d, nil
+}
+
+// parseCount reads a positive decimal integer without leading zeros.
+func parseCount(s string) (int, error) {
+	if s == "" || len(s) > 12 || s[0] == '0' {
+		return 0, errors.New("not a positive integer")
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, errors.New("not a positive integer")
+	}
+	return n, nil
+}
+
+// plainScalar matches strings written without quotes. Anything else (text
+// that YAML would read as a number, bool or null, or with indicators) is
+// written double-quoted.
+var plainScalar = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_./-]*$`)
+
+var yamlWords = map[string]bool{"true": true, "false": true, "yes": true, "no": true, "on": true, "off": true, "null": true, "y": true, "n": true}
+
+func isPlain(s string) bool {
+	return plainScalar.MatchString(s) && !yamlWords[strings.ToLower(s)]
+}
+
+// yamlScalar writes s plain when that is unambiguous, else double-quoted
+// with Go escapes, which YAML's double-quoted style reads the same way.
+func yamlScalar(s string) string {
+	if isPlain(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
+func parseScalar(s string) (string, error) {
+	if strings.HasPrefix(s, `"`) {
+		u, err := strconv.Unquote(s)
+		if err != nil || isPlain(u) || strconv.Quote(u) != s {
+			return "", errors.New("badly quoted string")
+		}
+		return u, nil
+	}
+	if !isPlain(s) {
+		return "", errors.New("string needs quotes")
+	}
+	return s, nil
+}
+
+func flowList(items []string) string {
+	parts := make([]string, len(items))
+	for i, it := range items {
+		parts[i] = yamlScalar(it)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+func parseFlowList(s string) (Names, error) {
+	inner, ok := strings.CutPrefix(s, "[")
+	if !ok {
+		return nil, errors.New("expected [ … ]")
+	}
+	inner, ok = strings.CutSuffix(inner, "]")
+	if !ok {
+		return nil, errors.New("expected [ … ]")
+	}
+	if inner == "" {
+		return Names{}, nil
+	}
+	parts := strings.Split(inner, ", ")
+	out := make(Names, len(parts))
+	for i, p := range parts {
+		v, err := parseScalar(p)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// isStdBase64 reports whether s is padded standard base64 of a 64-byte
+// signature: 86 characters of the alphabet and "==".
+func isStdBase64(s string) bool {
+	if !strings.HasSuffix(s, "==") {
+		return false
+	}
+	for i := 0; i < len(s)-2; i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
 }
 
 func (e *Entry) validate() error {
@@ -118,7 +462,7 @@ func (e *Entry) validate() error {
 		return errors.New("journal entry seq must be at least 1")
 	}
 	if !slices.Contains(knownActions, e.Action) {
-		return fmt.Errorf("journal entry has unknown action %q", e.Action)
+		return fmt.Errorf("journal entry has unknown action %q", truncate(e.Action))
 	}
 	if (e.Action == ActionInit) != (len(e.Parents) == 0) {
 		return errors.New("only the vault.init entry has no parents")
@@ -139,13 +483,19 @@ func (e *Entry) validate() error {
 	}
 	if e.Target != "" {
 		if err := ValidatePrefix(e.Target); err != nil {
-			return fmt.Errorf("journal entry target: %w", err)
+			return errors.New("journal entry target is not a secret name or prefix")
 		}
 	}
 	if e.File != "" && !isFileHash(e.File) {
 		return errors.New("journal entry file must be sha256:<hex>")
 	}
 	if d := e.Details; d != nil {
+		if d.Vault != "" && !vaultIDPattern.MatchString(d.Vault) {
+			return errors.New("journal entry vault must be 32 hex digits")
+		}
+		if d.Version < 0 {
+			return errors.New("journal entry version must be positive")
+		}
 		for name, h := range d.Files {
 			if ValidateName(name) != nil || !isFileHash(h) {
 				return errors.New("journal entry files must map secret names to sha256:<hex>")
@@ -154,8 +504,21 @@ func (e *Entry) validate() error {
 		if d.From != "" && ValidateName(d.From) != nil {
 			return errors.New("journal entry from is not a secret name")
 		}
+		if err := checkSortedUnique(d.Readers, "journal entry readers"); err != nil {
+			return err
+		}
+		for _, r := range d.Readers {
+			if err := ValidateMemberName(r); err != nil {
+				return fmt.Errorf("journal entry readers: %w", err)
+			}
+		}
 		if err := ValidateDescription(d.Change); err != nil {
 			return err
+		}
+		if d.Policy != "" {
+			if _, err := ParsePolicy([]byte(d.Policy)); err != nil {
+				return fmt.Errorf("journal entry policy: %w", err)
+			}
 		}
 	}
 	return nil
@@ -169,23 +532,34 @@ func isFileHash(s string) bool {
 // EntryFileName is the journal file name of an entry with the given seq and
 // hash (hex of the SHA-256 of the whole file).
 func EntryFileName(seq int, hash string) string {
+	if len(hash) < 16 {
+		panic("format: EntryFileName needs a full hash")
+	}
 	return fmt.Sprintf("%08d-%s.entry", seq, hash[:16])
 }
 
 // ParseEntryFileName splits a journal file name into seq and hash prefix.
 func ParseEntryFileName(name string) (seq int, hashPrefix string, ok bool) {
 	base, found := strings.CutSuffix(name, ".entry")
-	if !found || len(base) != 8+1+16 || base[8] != '-' {
+	if !found || len(base) < 8+1+16 || base[len(base)-17] != '-' {
 		return 0, "", false
 	}
-	for i := 0; i < 8; i++ {
-		if base[i] < '0' || base[i] > '9' {
+	digits := base[:len(base)-17]
+	if len(digits) < 8 || len(digits) > 12 || (len(digits) > 8 && digits[0] == '0') {
+		return 0, "", false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
 			return 0, "", false
 		}
-		seq = seq*10 + int(base[i]-'0')
+		seq = seq*10 + int(digits[i]-'0')
 	}
-	if !isLowerHex([]byte(base[9:])) {
+	if seq < 1 {
 		return 0, "", false
 	}
-	return seq, base[9:], true
+	hashPrefix = base[len(base)-16:]
+	if !isLowerHex([]byte(hashPrefix)) || EntryFileName(seq, hashPrefix+strings.Repeat("0", 48)) != name {
+		return 0, "", false
+	}
+	return seq, hashPrefix, true
 }

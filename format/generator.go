@@ -47,7 +47,7 @@ func ParseGenerator(spec string) (Generator, error) {
 		}
 	}
 	if lengthPart != "" {
-		if len(lengthPart) > 4 || lengthPart[0] == '0' {
+		if len(lengthPart) > 4 || lengthPart[0] < '1' || lengthPart[0] > '9' {
 			return g, ErrBadGenerator
 		}
 		n, err := strconv.Atoi(lengthPart)

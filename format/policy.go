@@ -18,11 +18,11 @@ const PolicyTag = "policy/v1"
 // A Policy says who the members are, how they are grouped, who reads and
 // writes which secrets, and who may change the policy itself.
 type Policy struct {
-	Tresor  string            `yaml:"tresor"`
-	Members map[string]Member `yaml:"members"`
-	Groups  map[string]Names  `yaml:"groups"`
-	Rules   []Rule            `yaml:"rules"`
-	Admins  Names             `yaml:"admins"`
+	Tresor  string    `yaml:"tresor"`
+	Members MemberMap `yaml:"members"`
+	Groups  GroupMap  `yaml:"groups"`
+	Rules   []Rule    `yaml:"rules"`
+	Admins  Names     `yaml:"admins"`
 }
 
 // A Member is one person or machine: the age (or ssh) recipient secrets are
@@ -40,6 +40,37 @@ type Rule struct {
 	Path  string `yaml:"path"`
 	Read  Names  `yaml:"read"`
 	Write Names  `yaml:"write"`
+}
+
+// MemberMap is the members of a policy by name.
+type MemberMap map[string]Member
+
+// GroupMap is the groups of a policy by name.
+type GroupMap map[string]Names
+
+// MarshalYAML writes the members sorted by name in byte order. (yaml.v3's
+// own key order compares digit runs as numbers and overflows on long ones,
+// which made the output depend on map iteration order.)
+func (m MemberMap) MarshalYAML() (any, error) { return sortedMapping(m) }
+
+// MarshalYAML writes the groups sorted by name in byte order.
+func (m GroupMap) MarshalYAML() (any, error) { return sortedMapping(m) }
+
+func sortedMapping[V yaml.Marshaler](m map[string]V) (*yaml.Node, error) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	for _, k := range keys {
+		v, err := m[k].MarshalYAML()
+		if err != nil {
+			return nil, err
+		}
+		n.Content = append(n.Content, scalar(k), v.(*yaml.Node))
+	}
+	return n, nil
 }
 
 // MarshalYAML writes a member on one line.
@@ -61,22 +92,22 @@ func (p *Policy) Marshal() []byte {
 	c := *p
 	c.Tresor = PolicyTag
 	if c.Members == nil {
-		c.Members = map[string]Member{}
+		c.Members = MemberMap{}
 	}
 	if c.Groups == nil {
-		c.Groups = map[string]Names{}
+		c.Groups = GroupMap{}
 	}
 	return encodeYAML(&c)
 }
 
 // ParsePolicy parses and validates policy.yaml.
 func ParsePolicy(b []byte) (*Policy, error) {
+	if err := checkTag(b, PolicyTag, "policy.yaml"); err != nil {
+		return nil, err
+	}
 	var p Policy
 	if err := decodeCanonical(b, &p); err != nil {
 		return nil, fmt.Errorf("policy.yaml: %w", err)
-	}
-	if p.Tresor != PolicyTag {
-		return nil, fmt.Errorf("%w: policy.yaml says %q, this tresor reads %q", ErrUnknownVersion, p.Tresor, PolicyTag)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("policy.yaml: %w", err)
@@ -210,7 +241,7 @@ func (p *Policy) IsAdmin(member string) bool {
 
 // Clone returns a deep copy that can be changed without touching p.
 func (p *Policy) Clone() *Policy {
-	c := &Policy{Tresor: p.Tresor, Members: map[string]Member{}, Groups: map[string]Names{}, Admins: slices.Clone(p.Admins)}
+	c := &Policy{Tresor: p.Tresor, Members: MemberMap{}, Groups: GroupMap{}, Admins: slices.Clone(p.Admins)}
 	for k, v := range p.Members {
 		c.Members[k] = v
 	}
@@ -250,10 +281,10 @@ func DecodePolicy(b []byte) (*Policy, error) {
 	}
 	p.Admins = norm(p.Admins)
 	if p.Members == nil {
-		p.Members = map[string]Member{}
+		p.Members = MemberMap{}
 	}
 	if p.Groups == nil {
-		p.Groups = map[string]Names{}
+		p.Groups = GroupMap{}
 	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("policy: %w", err)

@@ -86,12 +86,12 @@ func ParseSecret(b []byte) (*SecretFile, error) {
 		return nil, errors.New("secret file has no '---' line between header and ciphertext")
 	}
 	headerBytes, armored := b[:i+1], b[i+1+len(headerEnd):]
+	if err := checkTag(headerBytes, SecretTag, "secret file"); err != nil {
+		return nil, err
+	}
 	var h SecretHeader
 	if err := decodeCanonical(headerBytes, &h); err != nil {
 		return nil, fmt.Errorf("secret header: %w", err)
-	}
-	if h.Tresor != SecretTag {
-		return nil, fmt.Errorf("%w: secret file says %q, this tresor reads %q", ErrUnknownVersion, h.Tresor, SecretTag)
 	}
 	if err := h.validate(); err != nil {
 		return nil, err
@@ -140,6 +140,11 @@ func (h *SecretHeader) validate() error {
 		}
 		if err := ValidateDescription(r.Exposed); err != nil {
 			return err
+		}
+		if g := r.Generator; g != nil {
+			if _, err := ParseGenerator(g.String()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -33,12 +33,12 @@ func (v *VaultFile) Marshal() []byte {
 
 // ParseVaultFile parses and validates vault.yaml.
 func ParseVaultFile(b []byte) (*VaultFile, error) {
+	if err := checkTag(b, VaultTag, "vault.yaml"); err != nil {
+		return nil, err
+	}
 	var v VaultFile
 	if err := decodeCanonical(b, &v); err != nil {
 		return nil, fmt.Errorf("vault.yaml: %w", err)
-	}
-	if v.Tresor != VaultTag {
-		return nil, fmt.Errorf("%w: vault.yaml says %q, this tresor reads %q", ErrUnknownVersion, v.Tresor, VaultTag)
 	}
 	if !vaultIDPattern.MatchString(v.ID) {
 		return nil, fmt.Errorf("vault.yaml: id must be 32 hex digits")

@@ -88,3 +88,21 @@ func flowSequence(items []string) *yaml.Node {
 	}
 	return n
 }
+
+// checkTag reads only the "tresor:" line of a document, so that a file of a
+// newer format version is reported as such rather than as unknown fields.
+func checkTag(b []byte, want, what string) error {
+	var doc struct {
+		Tresor string `yaml:"tresor"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("%s: malformed YAML: %s", what, yamlErrorLine(err))
+	}
+	if doc.Tresor == "" {
+		return fmt.Errorf("%s: %w: it has no 'tresor:' line", what, ErrNotCanonical)
+	}
+	if doc.Tresor != want {
+		return fmt.Errorf("%w: %s says %q, this tresor reads %q", ErrUnknownVersion, what, doc.Tresor, want)
+	}
+	return nil
+}

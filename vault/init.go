@@ -74,8 +74,8 @@ func Init(dir string, opts InitOptions) (*Vault, error) {
 func (v *Vault) create(member string) error {
 	id := v.identity
 	policy := &format.Policy{
-		Members: map[string]format.Member{member: {Recipient: id.Recipient(), Signer: id.Signer()}},
-		Groups:  map[string]format.Names{"admins": {member}},
+		Members: format.MemberMap{member: {Recipient: id.Recipient(), Signer: id.Signer()}},
+		Groups:  format.GroupMap{"admins": {member}},
 		Rules:   []format.Rule{{Path: "**", Read: format.Names{"admins"}, Write: format.Names{"admins"}}},
 		Admins:  format.Names{"admins"},
 	}
@@ -94,7 +94,7 @@ func (v *Vault) create(member string) error {
 		}
 	}
 	e := format.Entry{Seq: 1, Time: v.timeNow(), Actor: member, Action: format.ActionInit,
-		File: crypto.FileHash(policyBytes), Details: &format.Details{Vault: vaultID}}
+		File: crypto.FileHash(policyBytes), Details: &format.Details{Vault: vaultID, Policy: string(policyBytes)}}
 	unsigned, err := e.MarshalUnsigned()
 	if err != nil {
 		return err

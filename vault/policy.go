@@ -31,7 +31,7 @@ func (v *Vault) changePolicy(summary string, mutate func(p *format.Policy) error
 		}
 		b := next.Marshal()
 		if _, err := v.commit(actor, change{
-			Entry: format.Entry{Action: format.ActionPolicy, File: crypto.FileHash(b), Details: &format.Details{Change: summary}},
+			Entry: format.Entry{Action: format.ActionPolicy, File: crypto.FileHash(b), Details: &format.Details{Change: summary, Policy: string(b)}},
 			Files: []fileChange{{Rel: policyFileName, Data: b}},
 		}); err != nil {
 			return err
