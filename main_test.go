@@ -36,14 +36,17 @@ func scriptParams(dir string) testscript.Params {
 		Setup:               setupScriptEnv,
 		Condition:           scriptCondition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"flipbyte": cmdFlipByte,
-			"replace":  cmdReplace,
-			"perm":     cmdPerm,
-			"sha256":   cmdSHA256,
-			"noleak":   cmdNoLeak,
+			"flipbyte":  cmdFlipByte,
+			"replace":   cmdReplace,
+			"perm":      cmdPerm,
+			"sha256":    cmdSHA256,
+			"noleak":    cmdNoLeak,
 			"snapshot":  cmdSnapshot,
 			"exitcode":  cmdExitCode,
 			"unchanged": cmdUnchanged,
+
+			"envfrom":     cmdEnvFrom,     // identity_script_test.go
+			"passprotect": cmdPassProtect, // identity_script_test.go
 		},
 	}
 }

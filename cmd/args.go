@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -58,7 +59,8 @@ func interspersed(app *cli.App, args []string) []string {
 				continue
 			}
 			n := min(flagArity(flags, a), len(rest))
-			flagArgs = append(flagArgs, rest[:n]...)
+			flagArgs = append(flagArgs, canonicalFlag(flags, a))
+			flagArgs = append(flagArgs, rest[1:n]...)
 			rest = rest[n:]
 		default:
 			positional = append(positional, a)
@@ -70,6 +72,24 @@ func interspersed(app *cli.App, args []string) []string {
 		out = append(out, "--")
 	}
 	return append(out, positional...)
+}
+
+// canonicalFlag spells a command's flag by its first name ("-g X" becomes
+// "--group X"), so that a repeatable flag given as both "-g" and "--group"
+// is one flag: urfave/cli otherwise refuses "two forms of the same flag".
+func canonicalFlag(flags []cli.Flag, arg string) string {
+	name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	for _, f := range flags {
+		names := f.Names()
+		if !slices.Contains(names, name) {
+			continue
+		}
+		if hasValue {
+			return "--" + names[0] + "=" + value
+		}
+		return "--" + names[0]
+	}
+	return arg
 }
 
 // flagArity is how many words a flag takes: 2 for "--name VALUE", 1 for a

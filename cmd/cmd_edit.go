@@ -38,8 +38,10 @@ Example:
 			if err != nil {
 				return err
 			}
+			// Checked before the editor runs; a bad name is exit 1, as in
+			// set, get, rm and mv, not a usage error.
 			if err := format.ValidateName(name); err != nil {
-				return usagef("", "%v", err)
+				return err
 			}
 			v, _, err := openWithIdentity(c, t)
 			if err != nil {

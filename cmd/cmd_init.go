@@ -35,7 +35,7 @@ Examples:
 			if c.NArg() > 0 {
 				return usagef("tresor init takes no arguments", "unexpected argument %q", c.Args().First())
 			}
-			dir := c.String("vault")
+			dir := globalFlag(c, "vault")
 			if dir == "" {
 				wd, err := os.Getwd()
 				if err != nil {

@@ -103,7 +103,8 @@ func generate(g format.Generator) []byte {
 
 func oneArg(c *cli.Context, what string) (string, error) {
 	if c.NArg() != 1 {
-		return "", usagef("tresor "+c.Command.Name+" --help shows its usage", "tresor %s takes one %s, got %d arguments", c.Command.Name, what, c.NArg())
+		name := commandPath(c.Command)
+		return "", usagef(name+" --help shows its usage", "%s takes one %s, got %d arguments", name, what, c.NArg())
 	}
 	return c.Args().First(), nil
 }

@@ -67,7 +67,8 @@ func exitCode(err error) int {
 	case errors.Is(err, vault.ErrVerify), errors.Is(err, crypto.ErrTampered):
 		return exitVerify
 	case errors.Is(err, vault.ErrNoAccess), errors.As(err, &noID), errors.Is(err, crypto.ErrNotRecipient),
-		errors.Is(err, crypto.ErrPassphraseNeeded), errors.Is(err, crypto.ErrBadPassphrase):
+		errors.Is(err, crypto.ErrPassphraseNeeded), errors.Is(err, crypto.ErrBadPassphrase),
+		errors.Is(err, crypto.ErrNamedFileMissing):
 		return exitNoIdentity
 	case errors.Is(err, errStatusFailed):
 		return exitStatus
@@ -92,6 +93,8 @@ func reportError(t *terminal, err error) int {
 		}
 	case errors.As(err, &noID):
 		hint = "create one with tresor init (or tresor keygen -o FILE), or set TRESOR_IDENTITY / TRESOR_IDENTITY_FILE, or pass --identity FILE"
+	case errors.Is(err, crypto.ErrNamedFileMissing):
+		hint = "check the path; without --identity and TRESOR_IDENTITY_FILE tresor looks in the usual places"
 	case errors.Is(err, crypto.ErrPassphraseNeeded):
 		hint = "run it in a terminal, or give an unprotected identity in TRESOR_IDENTITY"
 	default:
@@ -158,11 +161,31 @@ A policy decides who reads and writes what; every change is signed into a journa
 
 func setUsageErrors(c *cli.Command) {
 	c.OnUsageError = func(cc *cli.Context, err error, isSubcommand bool) error {
-		return usagef("tresor "+c.Name+" --help shows its usage", "%v", err)
+		return usagef(commandPath(c)+" --help shows its usage", "%v", err)
+	}
+	if len(c.Subcommands) > 0 && c.Action == nil {
+		// Without an Action urfave/cli runs its help action, which prints
+		// nothing and exits 0 for "tresor member frob".
+		c.Action = func(cc *cli.Context) error {
+			if cc.NArg() > 0 {
+				return usagef(commandPath(c)+" --help lists its commands", "unknown command %q", c.Name+" "+cc.Args().First())
+			}
+			return cli.ShowSubcommandHelp(cc)
+		}
 	}
 	for _, sub := range c.Subcommands {
 		setUsageErrors(sub)
 	}
+}
+
+// commandPath is how the user typed the command, parents included
+// ("tresor member add", not "tresor add", which is another command).
+// urfave/cli fills HelpName in when it sets the command up.
+func commandPath(c *cli.Command) string {
+	if c.HelpName != "" {
+		return c.HelpName
+	}
+	return "tresor " + c.Name
 }
 
 func commands(t *terminal) []*cli.Command {
@@ -179,6 +202,10 @@ func commands(t *terminal) []*cli.Command {
 		memberCommand(t),
 		policyCommand(t),
 		reencryptCommand(t),
+		verifyCommand(t),
+		logCommand(t),
+		resolveCommand(t),
+		doctorCommand(t),
 		demoCommand(t),
 		versionCommand(t),
 		completionCommand(t),

@@ -12,7 +12,7 @@ import (
 // vaultDir is --vault (or TRESOR_VAULT), else the vault found by walking up
 // from the working directory.
 func vaultDir(c *cli.Context) (string, error) {
-	if d := c.String("vault"); d != "" {
+	if d := globalFlag(c, "vault"); d != "" {
 		return d, nil
 	}
 	wd, err := os.Getwd()
@@ -32,6 +32,20 @@ func openVault(c *cli.Context) (*vault.Vault, error) {
 	return vault.Open(dir, vault.Options{})
 }
 
+// globalFlag reads --vault or --identity, which may come before the command
+// name (tresor --identity F get x) or after it (tresor get x --identity F).
+// Both levels define the flag, and c.String alone reads only the nearest
+// level that defines it, set or not, so a flag given before the command
+// name was silently ignored. The nearest level that set it wins.
+func globalFlag(c *cli.Context, name string) string {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return cc.String(name)
+		}
+	}
+	return c.String(name)
+}
+
 func identityEnv() crypto.Env {
 	home, _ := os.UserHomeDir()
 	return crypto.Env{Getenv: os.Getenv, Home: home}
@@ -39,7 +53,7 @@ func identityEnv() crypto.Env {
 
 // findIdentity looks the identity up in the documented order.
 func findIdentity(c *cli.Context, t *terminal, plugins []string) (*crypto.Found, error) {
-	srcs := crypto.DefaultSources(c.String("identity"), identityEnv(), crypto.OSKeyring{})
+	srcs := crypto.DefaultSources(globalFlag(c, "identity"), identityEnv(), crypto.OSKeyring{})
 	return crypto.FindIdentity(srcs, crypto.ParseOptions{
 		Passphrase: t.passphrase("the identity"),
 		Plugins:    plugins,

@@ -23,10 +23,18 @@ type Source interface {
 var (
 	ErrAbsent      = errors.New("no identity there")
 	ErrUnavailable = errors.New("unavailable")
+	// ErrNamedFileMissing: an identity file the user named (--identity,
+	// TRESOR_IDENTITY_FILE) does not exist.
+	ErrNamedFileMissing = errors.New("identity file does not exist")
 )
 
-// FileSource reads an identity file.
-type FileSource struct{ Path, Label string }
+// FileSource reads an identity file. A Named file is one the user asked
+// for; the default places (~/.config/tresor/identity, ~/.ssh/id_ed25519)
+// are not named.
+type FileSource struct {
+	Path, Label string
+	Named       bool
+}
 
 func (s FileSource) Name() string {
 	if s.Label != "" {
@@ -38,6 +46,12 @@ func (s FileSource) Name() string {
 func (s FileSource) Load() ([]byte, error) {
 	b, err := os.ReadFile(s.Path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if s.Named {
+			// A file the user named must not silently give way to the next
+			// source: a typo would then decrypt and sign as someone else,
+			// or make init create a new identity.
+			return nil, fmt.Errorf("%s: %w", s.Name(), ErrNamedFileMissing)
+		}
 		return nil, ErrAbsent
 	}
 	if err != nil {
@@ -84,11 +98,11 @@ type Env struct {
 func DefaultSources(flagPath string, env Env, kr Keyring) []Source {
 	var srcs []Source
 	if flagPath != "" {
-		srcs = append(srcs, FileSource{Path: flagPath, Label: "--identity " + flagPath})
+		srcs = append(srcs, FileSource{Path: flagPath, Label: "--identity " + flagPath, Named: true})
 	}
 	srcs = append(srcs, EnvSource{Var: "TRESOR_IDENTITY", Value: env.Getenv("TRESOR_IDENTITY")})
 	if p := env.Getenv("TRESOR_IDENTITY_FILE"); p != "" {
-		srcs = append(srcs, FileSource{Path: p, Label: "TRESOR_IDENTITY_FILE=" + p})
+		srcs = append(srcs, FileSource{Path: p, Label: "TRESOR_IDENTITY_FILE=" + p, Named: true})
 	}
 	if kr != nil {
 		srcs = append(srcs, KeyringSource{Keyring: kr})

@@ -103,7 +103,7 @@ func (e *Entry) MarshalUnsigned() ([]byte, error) {
 	var b strings.Builder
 	b.WriteString("tresor: " + EntryTag + "\n")
 	fmt.Fprintf(&b, "seq: %d\n", e.Seq)
-	b.WriteString("parents: " + flowList(e.Parents) + "\n")
+	b.WriteString("parents: " + quotedList(e.Parents) + "\n")
 	b.WriteString("time: " + e.Time.Format(time.RFC3339) + "\n")
 	b.WriteString("actor: " + yamlScalar(e.Actor) + "\n")
 	b.WriteString("action: " + e.Action + "\n")
@@ -251,7 +251,7 @@ func parseEntryBody(s string) (*Entry, error) {
 	if v, err = l.need("parents"); err != nil {
 		return nil, err
 	}
-	if e.Parents, err = parseFlowList(v); err != nil {
+	if e.Parents, err = parseQuotedList(v); err != nil {
 		return nil, fmt.Errorf("parents: %w", err)
 	}
 	if v, err = l.need("time"); err != nil {
@@ -409,6 +409,40 @@ func flowList(items []string) string {
 		parts[i] = yamlScalar(it)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// quotedList writes hashes always double-quoted: YAML would read some hex
+// strings (all digits, or digits with one 'e') as numbers.
+func quotedList(items []string) string {
+	parts := make([]string, len(items))
+	for i, it := range items {
+		parts[i] = strconv.Quote(it)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+func parseQuotedList(s string) (Names, error) {
+	inner, ok := strings.CutPrefix(s, "[")
+	if !ok {
+		return nil, errors.New("expected [ … ]")
+	}
+	inner, ok = strings.CutSuffix(inner, "]")
+	if !ok {
+		return nil, errors.New("expected [ … ]")
+	}
+	if inner == "" {
+		return Names{}, nil
+	}
+	parts := strings.Split(inner, ", ")
+	out := make(Names, len(parts))
+	for i, p := range parts {
+		u, err := strconv.Unquote(p)
+		if err != nil || !strings.HasPrefix(p, `"`) {
+			return nil, errors.New("expected double-quoted hashes")
+		}
+		out[i] = u
+	}
+	return out, nil
 }
 
 func parseFlowList(s string) (Names, error) {

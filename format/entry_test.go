@@ -40,7 +40,7 @@ func setEntry() format.Entry {
 
 const setEntryFile = `tresor: journal/v1
 seq: 42
-parents: [aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb]
+parents: ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"]
 time: 2026-11-25T18:40:00Z
 actor: ops-lead
 action: secret.set
@@ -237,11 +237,11 @@ func TestParseEntryRejects(t *testing.T) {
 		{name: "signature key misspelled", edit: replace("signature: ", "signatur: ")},
 		{name: "wrong tag", edit: replace("tresor: journal/v1", "tresor: journal/v2"), wantErr: format.ErrUnknownVersion},
 		{name: "init with parents", edit: replace("action: secret.set", "action: vault.init"), wantInErr: "no parents"},
-		{name: "non-init without parents", edit: replace("parents: ["+hashA+", "+hashB+"]", "parents: []"), wantInErr: "no parents"},
+		{name: "non-init without parents", edit: replace("parents: [\""+hashA+"\", \""+hashB+"\"]", "parents: []"), wantInErr: "no parents"},
 		{name: "unknown action", edit: replace("action: secret.set", "action: secret.delete"), wantInErr: "unknown action"},
 		{name: "bad file hash", edit: replace("file: sha256:"+hashC, "file: sha256:"+hashC[:60]), wantInErr: "sha256:<hex>"},
 		{name: "file hash without prefix", edit: replace("file: sha256:"+hashC, "file: "+hashC), wantInErr: "sha256:<hex>"},
-		{name: "unsorted parents", edit: replace(hashA+", "+hashB, hashB+", "+hashA), wantInErr: "sorted"},
+		{name: "unsorted parents", edit: replace(hashA+"\", \""+hashB, hashB+"\", \""+hashA), wantInErr: "sorted"},
 		{name: "parent not a hash", edit: replace(hashA, "sha256:"+hashA)},
 		{name: "seq 0", edit: replace("seq: 42", "seq: 0")},
 		{name: "negative seq", edit: replace("seq: 42", "seq: -42")},
@@ -253,7 +253,7 @@ func TestParseEntryRejects(t *testing.T) {
 		{name: "comment", edit: replace("seq: 42\n", "seq: 42 # the answer\n"), wantErr: format.ErrNotCanonical},
 		{name: "reordered", edit: replace("actor: ops-lead\naction: secret.set\n", "action: secret.set\nactor: ops-lead\n"), wantErr: format.ErrNotCanonical},
 		{name: "extra space", edit: replace("seq: 42", "seq:  42"), wantErr: format.ErrNotCanonical},
-		{name: "block parents", edit: replace("parents: ["+hashA+", "+hashB+"]", "parents:\n  - "+hashA+"\n  - "+hashB), wantErr: format.ErrNotCanonical},
+		{name: "block parents", edit: replace("parents: [\""+hashA+"\", \""+hashB+"\"]", "parents:\n  - "+hashA+"\n  - "+hashB), wantErr: format.ErrNotCanonical},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

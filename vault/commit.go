@@ -104,13 +104,13 @@ func (v *Vault) signer() (string, error) {
 // still in temporary files with the hashes the entry records (doctor
 // completes the renames). The caller holds the lock.
 func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
-	st, err := v.readJournal()
+	st, err := v.verified()
 	if err != nil {
 		return nil, err
 	}
 	e := c.Entry
-	e.Seq = st.MaxSeq + 1
-	e.Parents = format.Names(slices.Clone(st.Heads))
+	e.Seq = st.maxSeq + 1
+	e.Parents = format.Names(slices.Clone(st.heads))
 	e.Time = v.timeNow()
 	e.Actor = actor
 	unsigned, err := e.MarshalUnsigned()
@@ -179,6 +179,27 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 		if err := v.syncDir(d); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}
+	}
+	// The new entry is now the only head; record what it changed so that
+	// the next read or write need not verify the journal again.
+	st.heads = []string{crypto.HashHex(entryBytes)}
+	st.maxSeq = e.Seq
+	for name, h := range writesOf(signed) {
+		if h == "" {
+			delete(st.secrets, name)
+		} else {
+			st.secrets[name] = h
+		}
+		st.dropConflict(name)
+	}
+	if e.Action == format.ActionPolicy {
+		st.policy = e.File
+	}
+	if st.stamp, err = v.journalStamp(); err != nil {
+		return nil, err
+	}
+	if err := v.writeVerifiedState(st); err != nil {
+		return nil, err
 	}
 	return signed, nil
 }

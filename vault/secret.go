@@ -176,11 +176,35 @@ func (v *Vault) Get(name string) ([]byte, *Secret, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	st, err := v.verifiedForRead()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := st.checkFile(name, sf.Marshal()); err != nil {
+		return nil, nil, err
+	}
 	value, err := v.open(sf)
 	if err != nil {
 		return nil, nil, err
 	}
 	return value, &sf.Header, nil
+}
+
+// verifiedForRead returns the verified state for reads: from local/ without
+// taking the lock when the journal has not changed, else verified under it.
+func (v *Vault) verifiedForRead() (*verifiedState, error) {
+	if stamp, err := v.journalStamp(); err == nil {
+		if st, err := v.readVerifiedState(); err == nil && st != nil && st.vault == v.File.ID && st.stamp == stamp {
+			return st, nil
+		}
+	}
+	var st *verifiedState
+	err := v.withLock(func() error {
+		var err error
+		st, err = v.verified()
+		return err
+	})
+	return st, err
 }
 
 // open decrypts a parsed secret file and checks its envelope.

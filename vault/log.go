@@ -1,0 +1,65 @@
+package vault
+
+import (
+	"sort"
+	"time"
+
+	"github.com/tresor-dev/tresor/format"
+)
+
+// A LogEntry is one journal entry as people read the audit trail.
+type LogEntry struct {
+	Seq     int       `json:"seq"`
+	Time    time.Time `json:"time"`
+	Actor   string    `json:"actor"`
+	Action  string    `json:"action"`
+	Target  string    `json:"target,omitempty"`
+	From    string    `json:"from,omitempty"`
+	Version int       `json:"version,omitempty"`
+	Change  string    `json:"change,omitempty"`
+	Files   []string  `json:"files,omitempty"`
+	Entry   string    `json:"entry"`
+}
+
+// Log returns the journal in order (seq, then hash), limited to entries
+// that touch name (when not empty) and are not older than since.
+func (v *Vault) Log(name string, since time.Time) ([]LogEntry, error) {
+	var findings []string
+	nodes, err := v.loadEntries(func(check int, entry, file, format string, args ...any) {
+		findings = append(findings, entry)
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(nodes, func(i, j int) bool {
+		if nodes[i].entry.Seq != nodes[j].entry.Seq {
+			return nodes[i].entry.Seq < nodes[j].entry.Seq
+		}
+		return nodes[i].hash < nodes[j].hash
+	})
+	out := []LogEntry{}
+	for _, n := range nodes {
+		e := n.entry
+		if e.Time.Before(since) {
+			continue
+		}
+		writes := writesOf(e)
+		if name != "" {
+			if _, ok := writes[name]; !ok {
+				continue
+			}
+		}
+		le := LogEntry{Seq: e.Seq, Time: e.Time, Actor: e.Actor, Action: e.Action, Target: e.Target, Entry: n.file}
+		if d := e.Details; d != nil {
+			le.From, le.Version, le.Change = d.From, d.Version, d.Change
+			if e.Action == format.ActionReencrypt {
+				for f := range d.Files {
+					le.Files = append(le.Files, f)
+				}
+				sort.Strings(le.Files)
+			}
+		}
+		out = append(out, le)
+	}
+	return out, nil
+}

@@ -1,0 +1,224 @@
+package vault
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tresor-dev/tresor/crypto"
+	"github.com/tresor-dev/tresor/format"
+)
+
+// A verifiedState is what this clone last verified, kept in local/verified
+// (never committed). Reads check a secret file's hash against it instead of
+// replaying the whole journal; writes take their parents from it; and
+// verify fails when a head recorded here has disappeared (rollback).
+//
+// The stamp is the journal directory's modification time and size: adding,
+// removing or renaming an entry file (a pull, a checkout, a reset) changes
+// it, and a changed stamp means a full verify before the next read.
+type verifiedState struct {
+	vault     string
+	stamp     string
+	maxSeq    int
+	policy    string
+	heads     []string
+	conflicts []string
+	// conflictHashes[i] are the file hashes of the concurrent versions of
+	// conflicts[i] ("" for a removal).
+	conflictHashes [][]string
+	secrets        map[string]string // name → sha256:<hex>
+}
+
+const (
+	verifiedFile = localDir + "/verified"
+	verifiedTag  = "tresor-verified/v1"
+)
+
+// journalStamp identifies the journal directory's current listing.
+func (v *Vault) journalStamp() (string, error) {
+	fi, err := v.root.Lstat(journalDir)
+	if err != nil {
+		return "", fmt.Errorf("journal: %w", unwrapPath(err))
+	}
+	return fmt.Sprintf("%d.%d", fi.ModTime().UnixNano(), fi.Size()), nil
+}
+
+func (st *verifiedState) marshal() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s\nvault %s\nstamp %s\nseq %d\npolicy %s\n", verifiedTag, st.vault, st.stamp, st.maxSeq, st.policy)
+	for _, h := range st.heads {
+		fmt.Fprintf(&b, "head %s\n", h)
+	}
+	for i, c := range st.conflicts {
+		hs := make([]string, len(st.conflictHashes[i]))
+		for j, h := range st.conflictHashes[i] {
+			hs[j] = h
+			if h == "" {
+				hs[j] = "-"
+			}
+		}
+		fmt.Fprintf(&b, "conflict %s %s\n", c, strings.Join(hs, ","))
+	}
+	names := make([]string, 0, len(st.secrets))
+	for n := range st.secrets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "s %s %s\n", n, st.secrets[n])
+	}
+	return b.Bytes()
+}
+
+func parseVerifiedState(b []byte) (*verifiedState, error) {
+	st := &verifiedState{secrets: map[string]string{}}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	if !sc.Scan() || sc.Text() != verifiedTag {
+		return nil, errors.New("not a verified-state file")
+	}
+	for sc.Scan() {
+		key, val, _ := strings.Cut(sc.Text(), " ")
+		switch key {
+		case "vault":
+			st.vault = val
+		case "stamp":
+			st.stamp = val
+		case "seq":
+			st.maxSeq, _ = strconv.Atoi(val)
+		case "policy":
+			st.policy = val
+		case "head":
+			if format.IsHash(val) {
+				st.heads = append(st.heads, val)
+			}
+		case "conflict":
+			name, list, _ := strings.Cut(val, " ")
+			var hs []string
+			for _, h := range strings.Split(list, ",") {
+				hs = append(hs, strings.TrimPrefix(h, "-"))
+			}
+			st.conflicts = append(st.conflicts, name)
+			st.conflictHashes = append(st.conflictHashes, hs)
+		case "s":
+			name, hash, ok := strings.Cut(val, " ")
+			if ok {
+				st.secrets[name] = hash
+			}
+		}
+	}
+	if sc.Err() != nil || st.vault == "" {
+		return nil, errors.New("malformed verified-state file")
+	}
+	return st, nil
+}
+
+// readVerifiedState returns the last verified state, or nil if there is
+// none (a fresh clone) or it is unreadable.
+func (v *Vault) readVerifiedState() (*verifiedState, error) {
+	b, err := v.readFile(verifiedFile, 256<<20)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	st, err := parseVerifiedState(b)
+	if err != nil {
+		return nil, nil
+	}
+	return st, nil
+}
+
+func (v *Vault) writeVerifiedState(st *verifiedState) error {
+	if err := v.root.MkdirAll(localDir, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", localDir, unwrapPath(err))
+	}
+	tmp, err := v.writeTemp(verifiedFile, st.marshal())
+	if err != nil {
+		return err
+	}
+	if err := v.root.Rename(osPath(tmp), osPath(verifiedFile)); err != nil {
+		v.root.Remove(osPath(tmp))
+		return fmt.Errorf("writing %s: %w", verifiedFile, unwrapPath(err))
+	}
+	return nil
+}
+
+// verified returns the verified state of the journal as it is now: the one
+// in local/ when the journal has not changed since, else the result of a
+// full verification. Hard findings (anything but merge conflicts) are an
+// error wrapping ErrVerify. The caller holds the lock.
+func (v *Vault) verified() (*verifiedState, error) {
+	stamp, err := v.journalStamp()
+	if err != nil {
+		return nil, err
+	}
+	st, err := v.readVerifiedState()
+	if err != nil {
+		return nil, err
+	}
+	if st != nil && st.vault == v.File.ID && st.stamp == stamp {
+		return st, nil
+	}
+	rep, err := v.verifyLocked(VerifyOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if hard := rep.hardFindings(); len(hard) > 0 {
+		more := ""
+		if len(hard) > 1 {
+			more = fmt.Sprintf(" (and %d more problems)", len(hard)-1)
+		}
+		return nil, problemf(ErrVerify, "run tresor verify for the full report", "the vault does not verify: %s%s", hard[0], more)
+	}
+	if err := v.writeVerifiedState(rep.state); err != nil {
+		return nil, err
+	}
+	return rep.state, nil
+}
+
+// checkFile checks a secret file's bytes against the verified state.
+func (st *verifiedState) checkFile(name string, b []byte) error {
+	for _, c := range st.conflicts {
+		if c == name {
+			return problemf(ErrVerify, "a writer chooses the version that stands: tresor resolve "+name,
+				"%s has concurrent versions from merged branches", name)
+		}
+	}
+	want, ok := st.secrets[name]
+	if !ok {
+		return problemf(ErrVerify, "run tresor verify for the full report", "no journal entry records secret %s (added by hand?)", name)
+	}
+	if crypto.FileHash(b) != want {
+		return problemf(ErrVerify, "restore it with git; tresor doctor completes a write that was interrupted; tresor verify gives the full report",
+			"%s does not match its latest journal entry (edited, forged, swapped, or an old version copied back)", secretPath(name))
+	}
+	return nil
+}
+
+func (st *verifiedState) dropConflict(name string) {
+	for i, c := range st.conflicts {
+		if c == name {
+			st.conflicts = append(st.conflicts[:i], st.conflicts[i+1:]...)
+			st.conflictHashes = append(st.conflictHashes[:i], st.conflictHashes[i+1:]...)
+			return
+		}
+	}
+}
+
+// conflictOf returns the concurrent versions of name, or nil.
+func (st *verifiedState) conflictOf(name string) []string {
+	for i, c := range st.conflicts {
+		if c == name {
+			return st.conflictHashes[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,635 @@
+package vault
+
+import (
+	"crypto/ed25519"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tresor-dev/tresor/crypto"
+	"github.com/tresor-dev/tresor/format"
+)
+
+// The checks verify makes, in the order the design gives them.
+const (
+	CheckStructure = 1 // entry files, names, parents, genesis
+	CheckSignature = 2 // signatures and authorization under the policy in force
+	CheckFiles     = 3 // secret files and policy.yaml against their latest entries
+	CheckRollback  = 4 // the journal has not gone backwards on this clone
+)
+
+// A Finding is one thing that failed verification.
+type Finding struct {
+	Check   int    `json:"check"`
+	Entry   string `json:"entry,omitempty"` // journal file name
+	File    string `json:"file,omitempty"`  // vault-relative path
+	Message string `json:"message"`
+	// Conflict marks concurrent writes from merged branches: verify fails,
+	// but writes that resolve them are allowed.
+	Conflict bool `json:"conflict,omitempty"`
+}
+
+func (f Finding) String() string {
+	where := ""
+	switch {
+	case f.Entry != "" && f.File != "":
+		where = "journal/" + f.Entry + ", " + f.File + ": "
+	case f.Entry != "":
+		where = "journal/" + f.Entry + ": "
+	case f.File != "":
+		where = f.File + ": "
+	}
+	return where + f.Message
+}
+
+// A VerifyReport is what Verify found.
+type VerifyReport struct {
+	Entries  int       `json:"entries"`
+	Secrets  int       `json:"secrets"`
+	Genesis  string    `json:"genesis"`
+	Heads    []string  `json:"heads"`
+	Findings []Finding `json:"findings"`
+
+	state *verifiedState
+	// expected maps vault-relative paths to the hash their latest entry
+	// records ("" for removed): what doctor completes interrupted writes to.
+	expected map[string]string
+}
+
+// OK reports whether every check passed.
+func (r *VerifyReport) OK() bool { return len(r.Findings) == 0 }
+
+// hardFindings are the findings that are not merge conflicts.
+func (r *VerifyReport) hardFindings() []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if !f.Conflict {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// VerifyOptions tune Verify.
+type VerifyOptions struct {
+	// Genesis, when set, must equal the genesis entry's hash (pin it in CI).
+	Genesis string
+}
+
+// maxClockSkew is how far in the future an entry's time may be.
+const maxClockSkew = 10 * time.Minute
+
+// A vnode is one journal entry during verification.
+type vnode struct {
+	hash    string
+	file    string
+	entry   *format.SignedEntry
+	parents []*vnode
+	clock   *chainClock
+	broken  bool        // failed a structural check, or descends from one that did
+	policy  *policyNode // the policy in force after this entry
+}
+
+// A policyNode is one version of the policy, set by a vault.init or
+// policy.set entry.
+type policyNode struct {
+	node    *vnode
+	policy  *format.Policy
+	signers map[string]ed25519.PublicKey
+}
+
+// A write is one entry's effect on one secret: a new file hash, or removal.
+type write struct {
+	node *vnode
+	hash string // "sha256:…", or "" for removal
+}
+
+// Verify checks the whole vault using public data only: the journal's
+// structure, every signature and authorization under the policy in force at
+// that point, every file against its latest entry, and that the journal has
+// not gone backwards since this clone last verified it. On success it
+// records the verified state in local/ for reads and the rollback check.
+func (v *Vault) Verify(opts VerifyOptions) (*VerifyReport, error) {
+	var rep *VerifyReport
+	err := v.withLock(func() error {
+		var err error
+		rep, err = v.verifyLocked(opts)
+		return err
+	})
+	return rep, err
+}
+
+func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
+	rep := &VerifyReport{Findings: []Finding{}, expected: map[string]string{}}
+	add := func(check int, entry, file, format string, args ...any) {
+		rep.Findings = append(rep.Findings, Finding{Check: check, Entry: entry, File: file, Message: fmt.Sprintf(format, args...)})
+	}
+	stamp, err := v.journalStamp()
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := v.loadEntries(add)
+	if err != nil {
+		return nil, err
+	}
+	rep.Entries = len(nodes)
+
+	// 1. Structure: parents exist and come before; exactly one genesis.
+	byHash := make(map[string]*vnode, len(nodes))
+	for _, n := range nodes {
+		byHash[n.hash] = n
+	}
+	sort.Slice(nodes, func(i, j int) bool {
+		if nodes[i].entry.Seq != nodes[j].entry.Seq {
+			return nodes[i].entry.Seq < nodes[j].entry.Seq
+		}
+		return nodes[i].hash < nodes[j].hash
+	})
+	var genesis []*vnode
+	childCount := map[*vnode]int{}
+	for _, n := range nodes {
+		if n.entry.Action == format.ActionInit {
+			genesis = append(genesis, n)
+		}
+		for _, ph := range n.entry.Parents {
+			p := byHash[ph]
+			switch {
+			case p == nil:
+				add(CheckStructure, n.file, "", "parent %s… is missing from the journal (deleted?)", ph[:16])
+				n.broken = true
+			case p.entry.Seq >= n.entry.Seq:
+				add(CheckStructure, n.file, "", "seq %d is not greater than its parent's (%d)", n.entry.Seq, p.entry.Seq)
+				n.broken = true
+			default:
+				n.parents = append(n.parents, p)
+				childCount[p]++
+			}
+		}
+	}
+	switch {
+	case len(genesis) == 0:
+		add(CheckStructure, "", journalDir, "there is no genesis (vault.init) entry")
+	case len(genesis) > 1:
+		add(CheckStructure, "", journalDir, "there are %d genesis entries; a vault has exactly one", len(genesis))
+	}
+	if len(genesis) >= 1 {
+		g := genesis[0]
+		rep.Genesis = g.hash
+		if g.hash != v.File.Genesis {
+			add(CheckStructure, g.file, vaultFileName, "genesis entry is %s…, vault.yaml pins %s…", g.hash[:16], v.File.Genesis[:16])
+		}
+		if opts.Genesis != "" && g.hash != opts.Genesis {
+			add(CheckStructure, g.file, "", "genesis entry is %s, not the pinned %s", g.hash, opts.Genesis)
+		}
+	}
+	if _, ok := byHash[v.File.Genesis]; !ok && len(genesis) == 0 {
+		add(CheckStructure, "", vaultFileName, "the genesis entry vault.yaml pins is missing")
+	}
+
+	// 2. Replay in topological order (seq strictly grows along edges).
+	clocks := newClockBuilder()
+	now := v.now().UTC()
+	type sigJob struct {
+		n   *vnode
+		key ed25519.PublicKey
+	}
+	var jobs []sigJob
+	frontier := map[string][]write{}
+	var policyFrontier []*policyNode
+	skipped := 0
+	for _, n := range nodes {
+		for _, p := range n.parents {
+			if p.broken {
+				n.broken = true
+			}
+		}
+		if n.broken {
+			skipped++
+			continue
+		}
+		pcs := make([]*chainClock, len(n.parents))
+		for i, p := range n.parents {
+			pcs[i] = p.clock
+		}
+		n.clock = clocks.next(pcs)
+		e := n.entry
+		if e.Time.After(now.Add(maxClockSkew)) {
+			add(CheckSignature, n.file, "", "time %s is in the future", e.Time.Format(time.RFC3339))
+		}
+
+		// The policy in force: the latest policy set among the ancestors.
+		before, concurrent := policyBefore(n)
+		if e.Action == format.ActionInit {
+			pn, msg := newPolicyNode(n, v.File)
+			if msg != "" {
+				add(CheckSignature, n.file, "", "%s", msg)
+				n.broken = true
+				continue
+			}
+			before = pn
+		}
+		if concurrent != nil && e.Action != format.ActionPolicy {
+			// Judge the entry under both policies: it must be allowed by each.
+			if msg := authorize(concurrent, e); msg != "" {
+				add(CheckSignature, n.file, "", "%s (under the concurrent policy of journal/%s)", msg, concurrent.node.file)
+			}
+		}
+		if before == nil {
+			add(CheckSignature, n.file, "", "no policy is in force (its ancestry has no genesis)")
+			n.broken = true
+			continue
+		}
+		key, ok := before.signers[e.Actor]
+		switch {
+		case !ok && before.policy.Members[e.Actor].Recipient == "":
+			add(CheckSignature, n.file, "", "actor %s is not a member under the policy in force", e.Actor)
+		case !ok:
+			add(CheckSignature, n.file, "", "actor %s has no signing key, so cannot write", e.Actor)
+		default:
+			jobs = append(jobs, sigJob{n, key})
+		}
+		if msg := authorize(before, e); msg != "" {
+			add(CheckSignature, n.file, "", "%s", msg)
+		}
+		n.policy = before
+		switch e.Action {
+		case format.ActionPolicy:
+			if concurrent != nil && !concurrent.policy.IsAdmin(e.Actor) {
+				add(CheckSignature, n.file, "", "member %s is not an admin under the concurrent policy of journal/%s", e.Actor, concurrent.node.file)
+			}
+			pn, msg := newPolicyNode(n, nil)
+			if msg != "" {
+				add(CheckSignature, n.file, "", "%s", msg)
+				continue
+			}
+			n.policy = pn
+			policyFrontier = advance(policyFrontier, pn)
+		case format.ActionInit:
+			n.policy = before
+			policyFrontier = advance(policyFrontier, before)
+		}
+		for name, h := range writesOf(e) {
+			frontier[name] = supersede(frontier[name], write{node: n, hash: h})
+		}
+	}
+	if skipped > 0 {
+		add(CheckStructure, "", journalDir, "%d entries could not be checked because they descend from a broken one", skipped)
+	}
+
+	// Signatures, in parallel: they are the floor of verification's cost.
+	bad := make([]bool, len(jobs))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(jobs); i += workers {
+				j := jobs[i]
+				bad[i] = crypto.Verify(j.key, j.n.entry.Signed, j.n.entry.Signature) != nil
+			}
+		}(w)
+	}
+	wg.Wait()
+	for i, j := range jobs {
+		if bad[i] {
+			add(CheckSignature, j.n.file, "", "signature does not verify with %s's key (forged or edited)", j.n.entry.Actor)
+		}
+	}
+
+	// 3. Files against their latest entries.
+	st := &verifiedState{vault: v.File.ID, stamp: stamp, secrets: map[string]string{}}
+	for _, n := range nodes {
+		st.maxSeq = max(st.maxSeq, n.entry.Seq)
+	}
+	if len(policyFrontier) > 1 {
+		f := Finding{Check: CheckFiles, File: policyFileName, Conflict: true,
+			Message: "concurrent policy changes on merged branches: " + nodeFiles(policyFrontier) + "; an admin resolves them with tresor policy apply"}
+		rep.Findings = append(rep.Findings, f)
+	}
+	if len(policyFrontier) >= 1 {
+		want := policyFrontier[0].node.entry.File
+		b, err := v.readFile(policyFileName, 4<<20)
+		switch {
+		case err != nil:
+			add(CheckFiles, "", policyFileName, "cannot be read: %v", err)
+		case len(policyFrontier) == 1 && crypto.FileHash(b) != want:
+			add(CheckFiles, policyFrontier[0].node.file, policyFileName, "policy.yaml does not match the policy recorded by its latest entry (edited by hand?)")
+		}
+		st.policy = want
+		if len(policyFrontier) == 1 {
+			rep.expected[policyFileName] = want
+		}
+	}
+	onDisk, err := v.listSecretNames()
+	if err != nil {
+		return nil, err
+	}
+	present := map[string]bool{}
+	for _, name := range onDisk {
+		present[name] = true
+	}
+	names := make([]string, 0, len(frontier))
+	for name := range frontier {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fr := frontier[name]
+		rel := secretPath(name)
+		if len(fr) > 1 {
+			rep.Findings = append(rep.Findings, Finding{Check: CheckFiles, File: rel, Conflict: true,
+				Message: fmt.Sprintf("concurrent writes on merged branches (%s); a writer chooses with tresor resolve %s", writeFiles(fr), name)})
+			st.conflicts = append(st.conflicts, name)
+			st.conflictHashes = append(st.conflictHashes, writeHashes(fr))
+			continue
+		}
+		w := fr[0]
+		rep.expected[rel] = w.hash
+		if w.hash == "" {
+			if present[name] {
+				add(CheckFiles, w.node.file, rel, "the secret was removed by this entry but its file exists")
+			}
+			continue
+		}
+		if !present[name] {
+			add(CheckFiles, w.node.file, rel, "the file is missing, and no entry removed it")
+			continue
+		}
+		b, err := v.readFile(rel, format.MaxSecretFileSize)
+		if err != nil {
+			add(CheckFiles, w.node.file, rel, "cannot be read: %v", err)
+			continue
+		}
+		if got := crypto.FileHash(b); got != w.hash {
+			add(CheckFiles, w.node.file, rel, "does not match its latest entry (edited, forged, swapped, or an old version copied back)")
+			continue
+		}
+		st.secrets[name] = w.hash
+	}
+	for _, name := range onDisk {
+		if _, ok := frontier[name]; !ok {
+			add(CheckFiles, "", secretPath(name), "no journal entry records this secret (added by hand?)")
+		}
+	}
+	rep.Secrets = len(st.secrets)
+
+	// Heads: entries no other entry names as parent.
+	for _, n := range nodes {
+		if childCount[n] == 0 {
+			rep.Heads = append(rep.Heads, n.hash)
+		}
+	}
+	sort.Strings(rep.Heads)
+	st.heads = rep.Heads
+
+	// 4. Rollback: every head this clone verified before must still exist.
+	prev, err := v.readVerifiedState()
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil && prev.vault == v.File.ID {
+		for _, h := range prev.heads {
+			if _, ok := byHash[h]; !ok {
+				add(CheckRollback, "", journalDir, "entry %s…, verified on this clone before, is gone: the journal went backwards (rollback, or a reset to an older commit)", h[:16])
+			}
+		}
+	}
+	rep.state = st
+	if len(rep.hardFindings()) == 0 {
+		if err := v.writeVerifiedState(st); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
+
+// loadEntries reads, hashes and parses every entry file, in parallel.
+// Files that fail are reported and left out.
+func (v *Vault) loadEntries(add func(check int, entry, file, format string, args ...any)) ([]*vnode, error) {
+	if err := v.checkNoSymlinks(journalDir); err != nil {
+		return nil, err
+	}
+	dir, err := v.root.Open(journalDir)
+	if err != nil {
+		return nil, fmt.Errorf("opening journal: %w", unwrapPath(err))
+	}
+	ents, err := dir.ReadDir(-1)
+	dir.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading journal: %w", unwrapPath(err))
+	}
+	type result struct {
+		node *vnode
+		msg  string
+	}
+	results := make([]result, len(ents))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(ents); i += workers {
+				results[i].node, results[i].msg = v.loadEntry(ents[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	nodes := make([]*vnode, 0, len(ents))
+	for i, r := range results {
+		switch {
+		case r.msg != "":
+			add(CheckStructure, ents[i].Name(), "", "%s", r.msg)
+		case r.node != nil:
+			nodes = append(nodes, r.node)
+		}
+	}
+	return nodes, nil
+}
+
+func (v *Vault) loadEntry(de fs.DirEntry) (*vnode, string) {
+	name := de.Name()
+	if strings.HasPrefix(name, ".") {
+		return nil, "" // temporary file of an interrupted write: tresor doctor
+	}
+	if de.Type()&fs.ModeSymlink != 0 {
+		return nil, "is a symlink, which tresor refuses inside the vault"
+	}
+	seq, prefix, ok := format.ParseEntryFileName(name)
+	if !ok {
+		return nil, "is not a journal entry file name (renamed?)"
+	}
+	b, err := v.root.ReadFile(osPath(journalDir + "/" + name))
+	if err != nil {
+		return nil, "cannot be read: " + unwrapPath(err).Error()
+	}
+	hash := crypto.HashHex(b)
+	if !strings.HasPrefix(hash, prefix) {
+		return nil, "content does not match the hash in its name (edited or renamed)"
+	}
+	e, err := format.ParseEntry(b)
+	if err != nil {
+		return nil, err.Error()
+	}
+	if e.Seq != seq {
+		return nil, fmt.Sprintf("says seq %d, its name says %d (renamed)", e.Seq, seq)
+	}
+	return &vnode{hash: hash, file: name, entry: e}, ""
+}
+
+// policyBefore returns the policy in force for n: the one after its
+// parents. When parents carry different policies and neither descends from
+// the other, the second is returned as concurrent.
+func policyBefore(n *vnode) (in, concurrent *policyNode) {
+	var cands []*policyNode
+	for _, p := range n.parents {
+		if p.policy != nil {
+			cands = advance(cands, p.policy)
+		}
+	}
+	switch len(cands) {
+	case 0:
+		return nil, nil
+	case 1:
+		return cands[0], nil
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].node.entry.Seq > cands[j].node.entry.Seq })
+	return cands[0], cands[1]
+}
+
+// advance adds p to a set of policy versions, dropping those it descends
+// from (and p itself if it is already covered).
+func advance(set []*policyNode, p *policyNode) []*policyNode {
+	out := set[:0:0]
+	for _, q := range set {
+		if q == p || p.node.clock.precedes(q.node.clock) {
+			return set
+		}
+		if !q.node.clock.precedes(p.node.clock) {
+			out = append(out, q)
+		}
+	}
+	return append(out, p)
+}
+
+// supersede adds w to the concurrent writes of one secret, dropping those
+// it descends from.
+func supersede(set []write, w write) []write {
+	out := set[:0:0]
+	for _, q := range set {
+		if !q.node.clock.precedes(w.node.clock) {
+			out = append(out, q)
+		}
+	}
+	return append(out, w)
+}
+
+func newPolicyNode(n *vnode, vf *format.VaultFile) (*policyNode, string) {
+	e := n.entry
+	if e.Details == nil || e.Details.Policy == "" {
+		return nil, "the entry does not record the policy it sets"
+	}
+	if crypto.FileHash([]byte(e.Details.Policy)) != e.File {
+		return nil, "the recorded policy does not match the entry's file hash"
+	}
+	p, err := format.ParsePolicy([]byte(e.Details.Policy))
+	if err != nil {
+		return nil, "the recorded policy does not parse: " + err.Error()
+	}
+	if vf != nil && e.Details.Vault != vf.ID {
+		return nil, "the genesis entry names another vault id than vault.yaml"
+	}
+	pn := &policyNode{node: n, policy: p, signers: map[string]ed25519.PublicKey{}}
+	for name, m := range p.Members {
+		if pub, ok, _ := crypto.SignerOf(m.Recipient, m.Signer); ok {
+			pn.signers[name] = pub
+		}
+	}
+	return pn, ""
+}
+
+// authorize returns why the entry's actor may not make its change under
+// policy pn, or "".
+func authorize(pn *policyNode, e *format.SignedEntry) string {
+	p := pn.policy
+	writer := func(name string) bool { return slices.Contains(p.WritersOf(name), e.Actor) }
+	switch e.Action {
+	case format.ActionInit, format.ActionPolicy:
+		if !p.IsAdmin(e.Actor) {
+			return fmt.Sprintf("member %s changed the policy but is not an admin", e.Actor)
+		}
+	case format.ActionSet, format.ActionRotate, format.ActionRemove, format.ActionResolve:
+		if !writer(e.Target) {
+			return fmt.Sprintf("member %s wrote %s but is not a writer of it", e.Actor, e.Target)
+		}
+	case format.ActionMove:
+		if e.Details == nil || e.Details.From == "" {
+			return "the move does not say what it moved from"
+		}
+		if !writer(e.Target) || !writer(e.Details.From) {
+			return fmt.Sprintf("member %s moved %s to %s but is not a writer of both", e.Actor, e.Details.From, e.Target)
+		}
+	case format.ActionReencrypt:
+		if p.IsAdmin(e.Actor) || e.Details == nil {
+			return ""
+		}
+		for name := range e.Details.Files {
+			if !writer(name) {
+				return fmt.Sprintf("member %s re-encrypted %s but is neither its writer nor an admin", e.Actor, name)
+			}
+		}
+	}
+	return ""
+}
+
+// writesOf returns what an entry does to secrets: name → new file hash, or
+// "" for removal.
+func writesOf(e *format.SignedEntry) map[string]string {
+	switch e.Action {
+	case format.ActionSet, format.ActionRotate, format.ActionResolve:
+		return map[string]string{e.Target: e.File}
+	case format.ActionRemove:
+		return map[string]string{e.Target: ""}
+	case format.ActionMove:
+		m := map[string]string{e.Target: e.File}
+		if e.Details != nil && e.Details.From != "" {
+			m[e.Details.From] = ""
+		}
+		return m
+	case format.ActionReencrypt:
+		if e.Details != nil {
+			return e.Details.Files
+		}
+	}
+	return nil
+}
+
+func writeHashes(ws []write) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.hash)
+	}
+	return out
+}
+
+func nodeFiles(ps []*policyNode) string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, "journal/"+p.node.file+" by "+p.node.entry.Actor)
+	}
+	return strings.Join(s, " and ")
+}
+
+func writeFiles(ws []write) string {
+	var s []string
+	for _, w := range ws {
+		s = append(s, "journal/"+w.node.file+" by "+w.node.entry.Actor)
+	}
+	return strings.Join(s, " and ")
+}
