@@ -47,6 +47,11 @@ func scriptParams(dir string) testscript.Params {
 
 			"envfrom":     cmdEnvFrom,     // identity_script_test.go
 			"passprotect": cmdPassProtect, // identity_script_test.go
+
+			"signentry": cmdSignEntry, // journal_script_test.go
+			"lastentry": cmdLastEntry, // journal_script_test.go
+			"rehash":    cmdRehash,    // journal_script_test.go
+			"headerof":  cmdHeaderOf,  // journal_script_test.go
 		},
 	}
 }

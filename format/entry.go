@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
-	"slices"
+		"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +50,13 @@ type Details struct {
 	Change  string            // policy.set: what changed, for people
 	Files   map[string]string // reencrypt: name → sha256:<hex> of each new file
 	Policy  string            // vault.init, policy.set: the whole new policy.yaml
+}
+
+func (d *Details) policyLen() string {
+	if d == nil {
+		return ""
+	}
+	return d.Policy
 }
 
 func (d *Details) empty() bool {
@@ -101,8 +107,9 @@ func (e *Entry) MarshalUnsigned() ([]byte, error) {
 		return nil, err
 	}
 	var b strings.Builder
+	b.Grow(512 + len(e.Details.policyLen()))
 	b.WriteString("tresor: " + EntryTag + "\n")
-	fmt.Fprintf(&b, "seq: %d\n", e.Seq)
+	b.WriteString("seq: " + strconv.Itoa(e.Seq) + "\n")
 	b.WriteString("parents: " + quotedList(e.Parents) + "\n")
 	b.WriteString("time: " + e.Time.Format(time.RFC3339) + "\n")
 	b.WriteString("actor: " + yamlScalar(e.Actor) + "\n")
@@ -119,7 +126,7 @@ func (e *Entry) MarshalUnsigned() ([]byte, error) {
 			b.WriteString("  vault: " + d.Vault + "\n")
 		}
 		if d.Version != 0 {
-			fmt.Fprintf(&b, "  version: %d\n", d.Version)
+			b.WriteString("  version: " + strconv.Itoa(d.Version) + "\n")
 		}
 		if d.From != "" {
 			b.WriteString("  from: " + yamlScalar(d.From) + "\n")
@@ -369,15 +376,22 @@ func parseCount(s string) (int, error) {
 	return n, nil
 }
 
-// plainScalar matches strings written without quotes. Anything else (text
-// that YAML would read as a number, bool or null, or with indicators) is
-// written double-quoted.
-var plainScalar = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_./-]*$`)
-
 var yamlWords = map[string]bool{"true": true, "false": true, "yes": true, "no": true, "on": true, "off": true, "null": true, "y": true, "n": true}
 
+// isPlain reports whether s is written without quotes: a letter, then
+// letters, digits and _ . / -, and not a word YAML reads as a bool or null.
+// Anything else (numbers, indicators, spaces) is written double-quoted.
 func isPlain(s string) bool {
-	return plainScalar.MatchString(s) && !yamlWords[strings.ToLower(s)]
+	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '/' || c == '-') {
+			return false
+		}
+	}
+	return len(s) > 5 || !yamlWords[strings.ToLower(s)]
 }
 
 // yamlScalar writes s plain when that is unambiguous, else double-quoted

@@ -49,6 +49,10 @@ func (v *Vault) Reencrypt(prefix string, force bool, progress func(done, total i
 				names = append(names, n)
 			}
 		}
+		st, err := v.verified()
+		if err != nil {
+			return err
+		}
 		isAdmin := v.Policy.IsAdmin(actor)
 		files := make([][]byte, len(names))
 		reasons := make([]string, len(names))
@@ -62,7 +66,7 @@ func (v *Vault) Reencrypt(prefix string, force bool, progress func(done, total i
 			go func() {
 				defer wg.Done()
 				for i := range work {
-					file, reason, err := v.reencryptOne(names[i], actor, isAdmin, force)
+					file, reason, err := v.reencryptOne(names[i], st, actor, isAdmin, force)
 					mu.Lock()
 					files[i], reasons[i] = file, reason
 					if err != nil && firstErr == nil {
@@ -116,10 +120,12 @@ func (v *Vault) Reencrypt(prefix string, force bool, progress func(done, total i
 // reencryptOne returns the new file of name, nil when it needs no change, or
 // a reason it was skipped. Only failures that are not about this one secret
 // are returned as errors.
-func (v *Vault) reencryptOne(name, actor string, isAdmin, force bool) (file []byte, reason string, err error) {
-	sf, err := v.readSecretFile(name)
+func (v *Vault) reencryptOne(name string, st *verifiedState, actor string, isAdmin, force bool) (file []byte, reason string, err error) {
+	sf, err := v.readCheckedSecret(name, st)
 	if err != nil {
-		return nil, err.Error(), nil
+		// A file that fails its journal check stops the whole batch:
+		// re-encrypting around tampering would hide it.
+		return nil, "", err
 	}
 	want := v.Policy.ReadersOf(name)
 	if !force && slices.Equal(want, []string(sf.Header.Readers)) {
@@ -133,7 +139,7 @@ func (v *Vault) reencryptOne(name, actor string, isAdmin, force bool) (file []by
 		return nil, "you are not a reader of it (readers: " + joinOrNone(sf.Header.Readers) + ")", nil
 	}
 	if err != nil {
-		return nil, err.Error(), nil
+		return nil, "", err
 	}
 	h := newHeader(name, sf, v.timeNow())
 	file, err = v.seal(&h, value)

@@ -215,6 +215,11 @@ func (v *Vault) open(sf *format.SecretFile) ([]byte, error) {
 	}
 	plain, err := crypto.Decrypt(sf.Armored, v.identity, format.MaxValueSize+200)
 	switch {
+	case errors.Is(err, crypto.ErrNotRecipient) && v.listedReader(sf.Header.Readers):
+		// The header names us, but no stanza opens with our key: the
+		// recipient stanzas were damaged or replaced.
+		return nil, problemf(ErrVerify, "restore it with git, or run tresor verify",
+			"secret %s lists you as a reader, but no recipient stanza opens with your key: the file was modified", name)
 	case errors.Is(err, crypto.ErrNotRecipient):
 		return nil, problemf(ErrNoAccess, "readers are "+joinOrNone(sf.Header.Readers)+"; ask an admin, or use another identity (--identity)",
 			"your identity (%s) is not a reader of %s", short(v.identity.Recipient()), name)
@@ -232,6 +237,30 @@ func (v *Vault) open(sf *format.SecretFile) ([]byte, error) {
 			"secret %s: the header was changed after encryption", name)
 	}
 	return value, nil
+}
+
+// listedReader reports whether the current identity is the member of one of
+// these reader names.
+func (v *Vault) listedReader(readers []string) bool {
+	for _, r := range readers {
+		if m, ok := v.Policy.Members[r]; ok && m.Recipient == v.identity.Recipient() {
+			return true
+		}
+	}
+	return false
+}
+
+// readCheckedSecret reads a secret file and checks it against the verified
+// journal state before anyone decrypts it. The caller holds the lock.
+func (v *Vault) readCheckedSecret(name string, st *verifiedState) (*format.SecretFile, error) {
+	sf, err := v.readSecretFile(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.checkFile(name, sf.Marshal()); err != nil {
+		return nil, err
+	}
+	return sf, nil
 }
 
 func joinOrNone(names []string) string {
@@ -307,7 +336,11 @@ func (v *Vault) Move(from, to string) (*Secret, error) {
 		if _, err := v.writerOf(to); err != nil {
 			return err
 		}
-		old, err := v.readSecretFile(from)
+		st, err := v.verified()
+		if err != nil {
+			return err
+		}
+		old, err := v.readCheckedSecret(from, st)
 		if err != nil {
 			return err
 		}

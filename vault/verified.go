@@ -198,7 +198,7 @@ func (st *verifiedState) checkFile(name string, b []byte) error {
 	}
 	if crypto.FileHash(b) != want {
 		return problemf(ErrVerify, "restore it with git; tresor doctor completes a write that was interrupted; tresor verify gives the full report",
-			"%s does not match its latest journal entry (edited, forged, swapped, or an old version copied back)", secretPath(name))
+			"%s does not match its latest journal entry: its header or ciphertext was edited, it was forged or swapped, or an old version was copied back", secretPath(name))
 	}
 	return nil
 }

@@ -367,7 +367,7 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 			continue
 		}
 		if got := crypto.FileHash(b); got != w.hash {
-			add(CheckFiles, w.node.file, rel, "does not match its latest entry (edited, forged, swapped, or an old version copied back)")
+			add(CheckFiles, w.node.file, rel, "does not match its latest entry: its header or ciphertext was edited, it was forged or swapped, or an old version was copied back")
 			continue
 		}
 		st.secrets[name] = w.hash
