@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-		"slices"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
