@@ -36,7 +36,9 @@ import (
 //	-version N, -readers a,b, -change TEXT, -from NAME: details
 //	-time T          RFC 3339, or a Go duration from now (8760h, -1h)
 //	-seq N           the seq to claim
-//	-parents H,H     the parents' full hashes, instead of the heads
+//	-parents H,H     the parents' full hashes, instead of the heads ("none"
+//	                 for no parents, as a genesis entry has)
+//	-vaultid ID      details.vault (a genesis entry's vault id)
 func cmdSignEntry(ts *testscript.TestScript, neg bool, args []string) {
 	fs := flag.NewFlagSet("signentry", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -52,8 +54,9 @@ func cmdSignEntry(ts *testscript.TestScript, neg bool, args []string) {
 	when := fs.String("time", "", "")
 	seq := fs.Int("seq", 0, "")
 	parents := fs.String("parents", "", "")
+	vaultID := fs.String("vaultid", "", "")
 	if err := fs.Parse(args); neg || err != nil || fs.NArg() != 3 {
-		ts.Fatalf("usage: signentry [-vault DIR] [-target NAME] [-file PATH | -hash H] [-policy PATH] [-version N] [-readers a,b] [-change TEXT] [-from NAME] [-time T] [-seq N] [-parents H,H] KEYFILE ACTOR ACTION")
+		ts.Fatalf("usage: signentry [-vault DIR] [-target NAME] [-file PATH | -hash H] [-policy PATH] [-version N] [-readers a,b] [-change TEXT] [-from NAME] [-time T] [-seq N] [-parents H,H|none] [-vaultid ID] KEYFILE ACTOR ACTION")
 	}
 	id, err := crypto.ParseIdentity([]byte(ts.ReadFile(fs.Arg(0))), crypto.ParseOptions{})
 	ts.Check(err)
@@ -71,7 +74,11 @@ func cmdSignEntry(ts *testscript.TestScript, neg bool, args []string) {
 	if *seq != 0 {
 		e.Seq = *seq
 	}
-	if *parents != "" {
+	switch *parents {
+	case "":
+	case "none":
+		e.Parents = format.Names{}
+	default:
 		e.Parents = format.Names(strings.Split(*parents, ","))
 		sort.Strings(e.Parents)
 	}
@@ -84,7 +91,7 @@ func cmdSignEntry(ts *testscript.TestScript, neg bool, args []string) {
 			e.Time = time.Now().Add(d).UTC().Truncate(time.Second)
 		}
 	}
-	d := &format.Details{Version: *version, Change: *change, From: *from}
+	d := &format.Details{Vault: *vaultID, Version: *version, Change: *change, From: *from}
 	if *readers != "" {
 		d.Readers = format.Names(strings.Split(*readers, ","))
 	}
@@ -100,7 +107,7 @@ func cmdSignEntry(ts *testscript.TestScript, neg bool, args []string) {
 	if *hash != "" {
 		e.File = *hash
 	}
-	if d.Version != 0 || d.Change != "" || d.From != "" || len(d.Readers) > 0 || d.Policy != "" {
+	if d.Vault != "" || d.Version != 0 || d.Change != "" || d.From != "" || len(d.Readers) > 0 || d.Policy != "" {
 		e.Details = d
 	}
 	unsigned, err := e.MarshalUnsigned()

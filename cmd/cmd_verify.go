@@ -23,6 +23,8 @@ journal entry and file involved:
   3. every secret file and policy.yaml equals its latest entry; concurrent
      writes to one secret on merged branches are reported (tresor resolve);
   4. the journal has not gone backwards since this clone last verified it.
+Signatures of entries this clone verified before are not checked again
+(their bytes are pinned by their hashes); --full checks them all.
 Exits 0 when all hold, 3 otherwise. Run it in CI and in the pre-commit hook.
 
 Examples:
@@ -31,6 +33,7 @@ Examples:
    tresor verify --json`,
 		Flags: withGlobal(
 			&cli.StringFlag{Name: "genesis", Usage: "require the genesis entry to have this `HASH`"},
+			&cli.BoolFlag{Name: "full", Usage: "re-check signatures this clone already verified"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		),
 		Action: func(c *cli.Context) error {
@@ -45,7 +48,7 @@ Examples:
 				return err
 			}
 			defer v.Close()
-			rep, err := v.Verify(vault.VerifyOptions{Genesis: c.String("genesis")})
+			rep, err := v.Verify(vault.VerifyOptions{Genesis: c.String("genesis"), Full: c.Bool("full")})
 			if err != nil {
 				return err
 			}

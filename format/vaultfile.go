@@ -20,7 +20,6 @@ type VaultFile struct {
 
 var (
 	vaultIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	hashPattern    = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	pluginPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 )
 
@@ -43,7 +42,7 @@ func ParseVaultFile(b []byte) (*VaultFile, error) {
 	if !vaultIDPattern.MatchString(v.ID) {
 		return nil, fmt.Errorf("vault.yaml: id must be 32 hex digits")
 	}
-	if !hashPattern.MatchString(v.Genesis) {
+	if !IsHash(v.Genesis) {
 		return nil, fmt.Errorf("vault.yaml: genesis must be a sha256 hex hash")
 	}
 	for _, p := range v.Plugins {
@@ -63,4 +62,4 @@ func ParseVaultFile(b []byte) (*VaultFile, error) {
 }
 
 // IsHash reports whether s is 64 lowercase hex digits.
-func IsHash(s string) bool { return hashPattern.MatchString(s) }
+func IsHash(s string) bool { return len(s) == 64 && isLowerHex([]byte(s)) }

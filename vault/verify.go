@@ -1,9 +1,12 @@
 package vault
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
-	"io/fs"
+	"io"
+	"os"
 	"runtime"
 	"slices"
 	"sort"
@@ -79,6 +82,8 @@ func (r *VerifyReport) hardFindings() []Finding {
 type VerifyOptions struct {
 	// Genesis, when set, must equal the genesis entry's hash (pin it in CI).
 	Genesis string
+	// Full re-checks the signatures of entries this clone verified before.
+	Full bool
 }
 
 // maxClockSkew is how far in the future an entry's time may be.
@@ -92,6 +97,7 @@ type vnode struct {
 	parents []*vnode
 	clock   *chainClock
 	broken  bool        // failed a structural check, or descends from one that did
+	known   bool        // an ancestor of a head this clone verified before
 	policy  *policyNode // the policy in force after this entry
 }
 
@@ -191,6 +197,18 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		add(CheckStructure, "", vaultFileName, "the genesis entry vault.yaml pins is missing")
 	}
 
+	// Entries this clone verified before (ancestors of the heads recorded in
+	// local/) keep their checked signatures: their bytes are pinned by their
+	// hashes, and their ancestry, hence the policy that judged them, cannot
+	// change. Everything else about them is checked again.
+	prev, err := v.readVerifiedState()
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil && prev.vault == v.File.ID && !opts.Full {
+		markKnown(byHash, prev.heads)
+	}
+
 	// 2. Replay in topological order (seq strictly grows along edges).
 	clocks := newClockBuilder()
 	now := v.now().UTC()
@@ -250,7 +268,7 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 			add(CheckSignature, n.file, "", "actor %s is not a member under the policy in force", e.Actor)
 		case !ok:
 			add(CheckSignature, n.file, "", "actor %s has no signing key, so cannot write", e.Actor)
-		default:
+		case !n.known:
 			jobs = append(jobs, sigJob{n, key})
 		}
 		if msg := authorize(before, e); msg != "" {
@@ -339,6 +357,7 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	scratch := make([]byte, 0, 8192)
 	for _, name := range names {
 		fr := frontier[name]
 		rel := secretPath(name)
@@ -361,9 +380,11 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 			add(CheckFiles, w.node.file, rel, "the file is missing, and no entry removed it")
 			continue
 		}
-		b, err := v.readFile(rel, format.MaxSecretFileSize)
+		// listSecretNames walked the tree and refused symlinks, so read
+		// the file without checking each path component again.
+		b, err := readInto(v.root, osPath(rel), &scratch)
 		if err != nil {
-			add(CheckFiles, w.node.file, rel, "cannot be read: %v", err)
+			add(CheckFiles, w.node.file, rel, "cannot be read: %v", unwrapPath(err))
 			continue
 		}
 		if got := crypto.FileHash(b); got != w.hash {
@@ -389,10 +410,6 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 	st.heads = rep.Heads
 
 	// 4. Rollback: every head this clone verified before must still exist.
-	prev, err := v.readVerifiedState()
-	if err != nil {
-		return nil, err
-	}
 	if prev != nil && prev.vault == v.File.ID {
 		for _, h := range prev.heads {
 			if _, ok := byHash[h]; !ok {
@@ -415,11 +432,21 @@ func (v *Vault) loadEntries(add func(check int, entry, file, format string, args
 	if err := v.checkNoSymlinks(journalDir); err != nil {
 		return nil, err
 	}
-	dir, err := v.root.Open(journalDir)
+	// Entries are opened relative to the journal directory itself: one
+	// openat each, where paths from the vault root would cost two.
+	jr, err := v.root.OpenRoot(journalDir)
 	if err != nil {
 		return nil, fmt.Errorf("opening journal: %w", unwrapPath(err))
 	}
-	ents, err := dir.ReadDir(-1)
+	defer jr.Close()
+	dir, err := jr.Open(".")
+	if err != nil {
+		return nil, fmt.Errorf("opening journal: %w", unwrapPath(err))
+	}
+	// Names only: ReadDir would lstat every entry on file systems that
+	// don't report types. A symlinked entry is harmless: its content must
+	// still hash to its own name, and os.Root keeps it inside the vault.
+	ents, err := dir.Readdirnames(-1)
 	dir.Close()
 	if err != nil {
 		return nil, fmt.Errorf("reading journal: %w", unwrapPath(err))
@@ -435,8 +462,9 @@ func (v *Vault) loadEntries(add func(check int, entry, file, format string, args
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			buf := make([]byte, 0, 4096)
 			for i := w; i < len(ents); i += workers {
-				results[i].node, results[i].msg = v.loadEntry(ents[i])
+				results[i].node, results[i].msg = loadEntry(jr, ents[i], &buf)
 			}
 		}(w)
 	}
@@ -445,7 +473,7 @@ func (v *Vault) loadEntries(add func(check int, entry, file, format string, args
 	for i, r := range results {
 		switch {
 		case r.msg != "":
-			add(CheckStructure, ents[i].Name(), "", "%s", r.msg)
+			add(CheckStructure, ents[i], "", "%s", r.msg)
 		case r.node != nil:
 			nodes = append(nodes, r.node)
 		}
@@ -453,19 +481,17 @@ func (v *Vault) loadEntries(add func(check int, entry, file, format string, args
 	return nodes, nil
 }
 
-func (v *Vault) loadEntry(de fs.DirEntry) (*vnode, string) {
-	name := de.Name()
+// loadEntry reads one entry file through the journal root, using buf as
+// scratch space for reading.
+func loadEntry(jr *os.Root, name string, buf *[]byte) (*vnode, string) {
 	if strings.HasPrefix(name, ".") {
 		return nil, "" // temporary file of an interrupted write: tresor doctor
-	}
-	if de.Type()&fs.ModeSymlink != 0 {
-		return nil, "is a symlink, which tresor refuses inside the vault"
 	}
 	seq, prefix, ok := format.ParseEntryFileName(name)
 	if !ok {
 		return nil, "is not a journal entry file name (renamed?)"
 	}
-	b, err := v.root.ReadFile(osPath(journalDir + "/" + name))
+	b, err := readInto(jr, name, buf)
 	if err != nil {
 		return nil, "cannot be read: " + unwrapPath(err).Error()
 	}
@@ -481,6 +507,56 @@ func (v *Vault) loadEntry(de fs.DirEntry) (*vnode, string) {
 		return nil, fmt.Sprintf("says seq %d, its name says %d (renamed)", e.Seq, seq)
 	}
 	return &vnode{hash: hash, file: name, entry: e}, ""
+}
+
+// markKnown marks the given heads and all their ancestors as known.
+func markKnown(byHash map[string]*vnode, heads []string) {
+	var stack []*vnode
+	for _, h := range heads {
+		if n := byHash[h]; n != nil && !n.known {
+			n.known = true
+			stack = append(stack, n)
+		}
+	}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, ph := range n.entry.Parents {
+			if p := byHash[ph]; p != nil && !p.known {
+				p.known = true
+				stack = append(stack, p)
+			}
+		}
+	}
+}
+
+// readInto reads a whole file into *buf (grown as needed) and returns a
+// copy the caller may keep.
+func readInto(r *os.Root, name string, buf *[]byte) ([]byte, error) {
+	f, err := r.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			if len(b) >= format.MaxEntrySize {
+				return nil, errors.New("file too large")
+			}
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF || n == 0 && err == nil {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	*buf = b
+	return bytes.Clone(b), nil
 }
 
 // policyBefore returns the policy in force for n: the one after its
