@@ -78,14 +78,14 @@ Example:
 
 // privateTempDir makes a 0700 directory on memory-backed storage where the
 // OS has one, so the plaintext never reaches a disk.
-func privateTempDir() (string, error) {
+func privateTempDir(prefix string) (string, error) {
 	for _, base := range []string{"/dev/shm", os.Getenv("XDG_RUNTIME_DIR"), ""} {
 		if base != "" {
 			if fi, err := os.Stat(base); err != nil || !fi.IsDir() {
 				continue
 			}
 		}
-		dir, err := os.MkdirTemp(base, "tresor-edit-")
+		dir, err := os.MkdirTemp(base, prefix)
 		if err == nil {
 			return dir, os.Chmod(dir, 0o700)
 		}
@@ -104,7 +104,7 @@ func editInTempFile(t *terminal, name string, value []byte) ([]byte, error) {
 	if editor == "" {
 		editor = "vi"
 	}
-	dir, err := privateTempDir()
+	dir, err := privateTempDir("tresor-edit-")
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,7 @@ Examples:
 		Flags: withGlobal(
 			&cli.StringFlag{Name: "genesis", Usage: "require the genesis entry to have this `HASH`"},
 			&cli.BoolFlag{Name: "full", Usage: "re-check signatures this clone already verified"},
+			&cli.BoolFlag{Name: "accept-rollback", Usage: "record the current heads although heads verified before are gone (after a deliberate checkout of an older branch)"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		),
 		Action: func(c *cli.Context) error {
@@ -48,7 +49,7 @@ Examples:
 				return err
 			}
 			defer v.Close()
-			rep, err := v.Verify(vault.VerifyOptions{Genesis: c.String("genesis"), Full: c.Bool("full")})
+			rep, err := v.Verify(vault.VerifyOptions{Genesis: c.String("genesis"), Full: c.Bool("full"), AcceptRollback: c.Bool("accept-rollback")})
 			if err != nil {
 				return err
 			}

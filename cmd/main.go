@@ -45,6 +45,10 @@ func Main(args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	var child childExit
+	if errors.As(err, &child) {
+		return int(child) // tresor exec passes the child's code on silently
+	}
 	return reportError(t, err)
 }
 
@@ -202,6 +206,9 @@ func commands(t *terminal) []*cli.Command {
 		memberCommand(t),
 		policyCommand(t),
 		reencryptCommand(t),
+		execCommand(t),
+		envCommand(t),
+		importCommand(t),
 		verifyCommand(t),
 		logCommand(t),
 		resolveCommand(t),

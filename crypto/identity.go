@@ -47,6 +47,10 @@ func (id *Identity) Kind() Kind { return id.kind }
 // It is empty for a plugin identity whose file did not say its recipient.
 func (id *Identity) Recipient() string { return id.recipient }
 
+// Parallel reports whether the identity may decrypt several files at once.
+// Plugin identities (hardware tokens) answer one request at a time.
+func (id *Identity) Parallel() bool { return id.kind != KindPlugin }
+
 // CanSign reports whether the identity has a signing key.
 func (id *Identity) CanSign() bool { return id.signer != nil }
 

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
-
-	"gopkg.in/yaml.v3"
 )
 
 // SecretTag is the first line of every secret file.
@@ -30,24 +30,24 @@ const MaxSecretFileSize = 2 << 20
 
 // A SecretHeader is the reviewable, plain part of a secret file.
 type SecretHeader struct {
-	Tresor      string    `yaml:"tresor"`
-	Name        string    `yaml:"name"`
-	Env         string    `yaml:"env,omitempty"`
-	Description string    `yaml:"description,omitempty"`
-	Version     int       `yaml:"version"`
-	Created     time.Time `yaml:"created"`
-	Updated     time.Time `yaml:"updated"`
-	Readers     Names     `yaml:"readers"`
-	Rotation    *Rotation `yaml:"rotation,omitempty"`
+	Tresor      string
+	Name        string
+	Env         string
+	Description string
+	Version     int
+	Created     time.Time
+	Updated     time.Time
+	Readers     Names
+	Rotation    *Rotation
 }
 
 // Rotation is the optional rotation metadata of a secret.
 type Rotation struct {
-	Every     Duration   `yaml:"every,omitempty"`
-	Rotated   time.Time  `yaml:"rotated,omitempty"`
-	Expires   time.Time  `yaml:"expires,omitempty"`
-	Generator *Generator `yaml:"generator,omitempty"`
-	Exposed   string     `yaml:"exposed,omitempty"`
+	Every     Duration
+	Rotated   time.Time
+	Expires   time.Time
+	Generator *Generator
+	Exposed   string
 }
 
 // A SecretFile is a parsed secret file: its header, the exact header bytes
@@ -65,7 +65,7 @@ func NewSecretFile(h SecretHeader) (*SecretFile, error) {
 	if err := h.validate(); err != nil {
 		return nil, err
 	}
-	return &SecretFile{Header: h, HeaderBytes: encodeYAML(&h)}, nil
+	return &SecretFile{Header: h, HeaderBytes: h.marshal()}, nil
 }
 
 // Marshal returns the file's bytes.
@@ -74,6 +74,62 @@ func (s *SecretFile) Marshal() []byte {
 	out = append(out, s.HeaderBytes...)
 	out = append(out, headerEnd...)
 	return append(out, s.Armored...)
+}
+
+// The header has a fixed layout (see scalar.go), read on every exec:
+//
+//	tresor: secret/v1
+//	name: prod/db/password
+//	env: DATABASE_PASSWORD          (optional)
+//	description: "primary postgres" (optional)
+//	version: 3
+//	created: 2026-11-25T18:40:00Z
+//	updated: 2026-11-25T18:40:00Z
+//	readers: [ops-lead, ci-prod]
+//	rotation:                       (optional; each field optional, in this order)
+//	  every: 90d
+//	  rotated: 2026-11-25T18:40:00Z
+//	  expires: 2027-01-01T00:00:00Z
+//	  generator: {kind: password, length: 32, charset: alnum}
+//	  exposed: "member dev-laptop removed 2026-12-01"
+func (h *SecretHeader) marshal() []byte {
+	var b strings.Builder
+	b.Grow(256)
+	b.WriteString("tresor: " + SecretTag + "\n")
+	b.WriteString("name: " + yamlScalar(h.Name) + "\n")
+	if h.Env != "" {
+		b.WriteString("env: " + yamlScalar(h.Env) + "\n")
+	}
+	if h.Description != "" {
+		b.WriteString("description: " + yamlScalar(h.Description) + "\n")
+	}
+	b.WriteString("version: " + strconv.Itoa(h.Version) + "\n")
+	b.WriteString("created: " + h.Created.Format(time.RFC3339) + "\n")
+	b.WriteString("updated: " + h.Updated.Format(time.RFC3339) + "\n")
+	b.WriteString("readers: " + flowList(h.Readers) + "\n")
+	if r := h.Rotation; r != nil && !r.empty() {
+		b.WriteString("rotation:\n")
+		if r.Every != "" {
+			b.WriteString("  every: " + string(r.Every) + "\n")
+		}
+		if !r.Rotated.IsZero() {
+			b.WriteString("  rotated: " + r.Rotated.Format(time.RFC3339) + "\n")
+		}
+		if !r.Expires.IsZero() {
+			b.WriteString("  expires: " + r.Expires.Format(time.RFC3339) + "\n")
+		}
+		if g := r.Generator; g != nil {
+			b.WriteString("  generator: {kind: password, length: " + strconv.Itoa(g.Length) + ", charset: " + g.Charset + "}\n")
+		}
+		if r.Exposed != "" {
+			b.WriteString("  exposed: " + yamlScalar(r.Exposed) + "\n")
+		}
+	}
+	return []byte(b.String())
+}
+
+func (r *Rotation) empty() bool {
+	return r.Every == "" && r.Rotated.IsZero() && r.Expires.IsZero() && r.Generator == nil && r.Exposed == ""
 }
 
 // ParseSecret parses a secret file.
@@ -86,12 +142,12 @@ func ParseSecret(b []byte) (*SecretFile, error) {
 		return nil, errors.New("secret file has no '---' line between header and ciphertext")
 	}
 	headerBytes, armored := b[:i+1], b[i+1+len(headerEnd):]
-	if err := checkTag(headerBytes, SecretTag, "secret file"); err != nil {
+	h, err := parseSecretHeader(string(headerBytes))
+	if errors.Is(err, ErrUnknownVersion) {
 		return nil, err
 	}
-	var h SecretHeader
-	if err := decodeCanonical(headerBytes, &h); err != nil {
-		return nil, fmt.Errorf("secret header: %w", err)
+	if err != nil {
+		return nil, fmt.Errorf("secret header: %w: %v", ErrNotCanonical, err)
 	}
 	if err := h.validate(); err != nil {
 		return nil, err
@@ -99,7 +155,130 @@ func ParseSecret(b []byte) (*SecretFile, error) {
 	if !bytes.HasPrefix(armored, []byte(ArmorBegin)) || !bytes.HasSuffix(armored, []byte(ArmorEnd)) {
 		return nil, errors.New("secret file body is not an armored age file")
 	}
-	return &SecretFile{Header: h, HeaderBytes: headerBytes, Armored: armored}, nil
+	// The parser accepts only what marshal writes, field by field, so the
+	// header bytes are canonical without marshaling again. FuzzParseSecret
+	// holds it to that.
+	return &SecretFile{Header: *h, HeaderBytes: headerBytes, Armored: armored}, nil
+}
+
+func parseSecretHeader(s string) (*SecretHeader, error) {
+	l := &docLines{lines: strings.Split(strings.TrimSuffix(s, "\n"), "\n")}
+	tag, err := l.need("tresor")
+	if err != nil {
+		return nil, err
+	}
+	if tag != SecretTag {
+		return nil, fmt.Errorf("%w: secret file says %q, this tresor reads %q", ErrUnknownVersion, truncate(tag), SecretTag)
+	}
+	h := &SecretHeader{Tresor: SecretTag}
+	v, err := l.need("name")
+	if err != nil {
+		return nil, err
+	}
+	if h.Name, err = parseScalar(v); err != nil {
+		return nil, fmt.Errorf("name: %w", err)
+	}
+	if v, ok := l.field("env"); ok {
+		if h.Env, err = parseScalar(v); err != nil || h.Env == "" {
+			return nil, errors.New("env: bad value")
+		}
+	}
+	if v, ok := l.field("description"); ok {
+		if h.Description, err = parseScalar(v); err != nil || h.Description == "" {
+			return nil, errors.New("description: bad value")
+		}
+	}
+	if v, err = l.need("version"); err != nil {
+		return nil, err
+	}
+	if h.Version, err = parseCount(v); err != nil {
+		return nil, fmt.Errorf("version: %w", err)
+	}
+	if h.Created, err = parseTimeField(l, "created"); err != nil {
+		return nil, err
+	}
+	if h.Updated, err = parseTimeField(l, "updated"); err != nil {
+		return nil, err
+	}
+	if v, err = l.need("readers"); err != nil {
+		return nil, err
+	}
+	if h.Readers, err = parseFlowList(v); err != nil {
+		return nil, fmt.Errorf("readers: %w", err)
+	}
+	if line, ok := l.peek(); ok && line == "rotation:" {
+		l.i++
+		r := &Rotation{}
+		if v, ok := l.field("  every"); ok {
+			if _, err := ParseDuration(v); err != nil {
+				return nil, fmt.Errorf("every: %w", err)
+			}
+			r.Every = Duration(v)
+		}
+		if _, ok := l.peekField("  rotated"); ok {
+			if r.Rotated, err = parseTimeField(l, "  rotated"); err != nil {
+				return nil, err
+			}
+		}
+		if _, ok := l.peekField("  expires"); ok {
+			if r.Expires, err = parseTimeField(l, "  expires"); err != nil {
+				return nil, err
+			}
+		}
+		if v, ok := l.field("  generator"); ok {
+			g, err := parseGeneratorMapping(v)
+			if err != nil {
+				return nil, err
+			}
+			r.Generator = g
+		}
+		if v, ok := l.field("  exposed"); ok {
+			if r.Exposed, err = parseScalar(v); err != nil || r.Exposed == "" {
+				return nil, errors.New("exposed: bad value")
+			}
+		}
+		if r.empty() {
+			return nil, errors.New("rotation: empty")
+		}
+		h.Rotation = r
+	}
+	if line, ok := l.peek(); ok {
+		return nil, fmt.Errorf("line %d: unexpected %q", l.i+1, truncate(line))
+	}
+	return h, nil
+}
+
+func parseTimeField(l *docLines, key string) (time.Time, error) {
+	v, err := l.need(key)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil || t.Format(time.RFC3339) != v || !isUTCSecond(t) {
+		return time.Time{}, fmt.Errorf("%s: not an RFC 3339 UTC time in whole seconds", strings.TrimSpace(key))
+	}
+	return t, nil
+}
+
+// parseGeneratorMapping reads "{kind: password, length: N, charset: C}".
+func parseGeneratorMapping(v string) (*Generator, error) {
+	rest, ok := strings.CutPrefix(v, "{kind: password, length: ")
+	if !ok || !strings.HasSuffix(rest, "}") {
+		return nil, errors.New("generator: expected {kind: password, length: N, charset: C}")
+	}
+	n, cs, ok := strings.Cut(strings.TrimSuffix(rest, "}"), ", charset: ")
+	if !ok {
+		return nil, errors.New("generator: expected {kind: password, length: N, charset: C}")
+	}
+	length, err := parseCount(n)
+	if err != nil {
+		return nil, fmt.Errorf("generator: %w", err)
+	}
+	g, err := ParseGenerator(strconv.Itoa(length) + ":" + cs)
+	if err != nil {
+		return nil, err
+	}
+	return &g, nil
 }
 
 // ErrUnknownVersion is wrapped when a file names a format tresor doesn't know.
@@ -186,36 +365,3 @@ type Names []string
 
 // MarshalYAML writes the list on one line.
 func (n Names) MarshalYAML() (any, error) { return flowSequence(n), nil }
-
-// MarshalYAML writes the generator on one line: {kind: password, length: 32, charset: alnum}.
-func (g *Generator) MarshalYAML() (any, error) {
-	return flowMapping("kind", scalar("password"), "length", intNode(g.Length), "charset", scalar(g.Charset)), nil
-}
-
-// UnmarshalYAML reads what MarshalYAML writes.
-func (g *Generator) UnmarshalYAML(n *yaml.Node) error {
-	var raw struct {
-		Kind    string `yaml:"kind"`
-		Length  int    `yaml:"length"`
-		Charset string `yaml:"charset"`
-	}
-	if err := n.Decode(&raw); err != nil {
-		return err
-	}
-	if raw.Kind != "password" {
-		return errors.New("generator kind must be password")
-	}
-	parsed, err := ParseGenerator(fmt.Sprintf("%d:%s", raw.Length, raw.Charset))
-	if err != nil {
-		return err
-	}
-	*g = parsed
-	return nil
-}
-
-func intNode(i int) *yaml.Node {
-	n := &yaml.Node{}
-	n.SetString(fmt.Sprint(i))
-	n.Tag = "!!int"
-	return n
-}

@@ -47,7 +47,7 @@ func minimalHeader() format.SecretHeader {
 const fullSecretFile = `tresor: secret/v1
 name: prod/db/password
 env: DATABASE_PASSWORD
-description: primary postgres
+description: "primary postgres"
 version: 3
 created: 2026-11-25T18:40:00Z
 updated: 2026-11-25T19:40:00Z
@@ -57,7 +57,7 @@ rotation:
   rotated: 2026-11-25T18:40:00Z
   expires: 2027-01-01T00:00:00Z
   generator: {kind: password, length: 32, charset: alnum}
-  exposed: member dev-laptop removed 2026-12-01
+  exposed: "member dev-laptop removed 2026-12-01"
 ---
 ` + testArmor
 
@@ -138,6 +138,9 @@ func TestSecretRoundTrip(t *testing.T) {
 				t.Fatalf("ParseSecret(Marshal()): %v\n%s", err, b)
 			}
 			want := tt.header
+			if want.Rotation != nil && reflect.DeepEqual(*want.Rotation, format.Rotation{}) {
+				want.Rotation = nil // an empty rotation is not written
+			}
 			want.Tresor = format.SecretTag
 			if !reflect.DeepEqual(got.Header, want) {
 				t.Errorf("header after round trip:\n got %#v\nwant %#v", got.Header, want)
@@ -170,7 +173,7 @@ func TestParseSecretRejects(t *testing.T) {
 		{name: "wrong tag", edit: replace("tresor: secret/v1", "tresor: secret/v2"), wantErr: format.ErrUnknownVersion},
 		{name: "policy tag", edit: replace("tresor: secret/v1", "tresor: policy/v1"), wantErr: format.ErrUnknownVersion},
 		{name: "no tag", edit: replace("tresor: secret/v1\n", ""), wantErr: format.ErrNotCanonical},
-		{name: "unknown field", edit: replace("version: 3\n", "version: 3\nowner: bob\n"), wantInErr: "malformed YAML"},
+		{name: "unknown field", edit: replace("version: 3\n", "version: 3\nowner: bob\n"), wantErr: format.ErrNotCanonical},
 		{name: "unsorted readers", edit: replace("[ci-prod, ops-lead]", "[ops-lead, ci-prod]"), wantInErr: "sorted"},
 		{name: "duplicate readers", edit: replace("[ci-prod, ops-lead]", "[ci-prod, ci-prod]"), wantInErr: "unique"},
 		{name: "bad reader name", edit: replace("[ci-prod, ops-lead]", "[CI-prod, ops-lead]")},
@@ -181,7 +184,7 @@ func TestParseSecretRejects(t *testing.T) {
 		{name: "non-UTC rotated", edit: replace("rotated: 2026-11-25T18:40:00Z", "rotated: 2026-11-25T19:40:00+01:00")},
 		{name: "bad env", edit: replace("env: DATABASE_PASSWORD", "env: 1DATABASE")},
 		{name: "env with dash", edit: replace("env: DATABASE_PASSWORD", "env: DATABASE-PASSWORD")},
-		{name: "bad name", edit: replace("name: prod/db/password", "name: ../db/password"), wantErr: format.ErrBadName},
+		{name: "bad name", edit: replace("name: prod/db/password", "name: \"../db/password\""), wantErr: format.ErrBadName},
 		{name: "version 0", edit: replace("version: 3", "version: 0")},
 		{name: "version not a number", edit: replace("version: 3", "version: three")},
 		{name: "bad every", edit: replace("every: 90d", "every: 90days")},
@@ -195,7 +198,7 @@ func TestParseSecretRejects(t *testing.T) {
 		// Non-canonical spellings of a valid header.
 		{name: "extra space after colon", edit: replace("version: 3", "version:  3"), wantErr: format.ErrNotCanonical},
 		{name: "trailing space", edit: replace("version: 3\n", "version: 3 \n"), wantErr: format.ErrNotCanonical},
-		{name: "reordered keys", edit: replace("env: DATABASE_PASSWORD\ndescription: primary postgres\n", "description: primary postgres\nenv: DATABASE_PASSWORD\n"), wantErr: format.ErrNotCanonical},
+		{name: "reordered keys", edit: replace("env: DATABASE_PASSWORD\ndescription: \"primary postgres\"\n", "description: \"primary postgres\"\nenv: DATABASE_PASSWORD\n"), wantErr: format.ErrNotCanonical},
 		{name: "comment", edit: replace("version: 3\n", "version: 3 # bumped\n"), wantErr: format.ErrNotCanonical},
 		{name: "comment line", edit: replace("version: 3\n", "# hi\nversion: 3\n"), wantErr: format.ErrNotCanonical},
 		{name: "quoted scalar", edit: replace("name: prod/db/password", `name: "prod/db/password"`), wantErr: format.ErrNotCanonical},

@@ -108,6 +108,10 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.policyConflict && c.Entry.Action != format.ActionPolicy {
+		return nil, problemf(ErrVerify, "an admin chooses the policy that stands: tresor policy show > p.yaml, edit, tresor policy apply p.yaml",
+			"concurrent policy changes from merged branches are unresolved")
+	}
 	e := c.Entry
 	e.Seq = st.maxSeq + 1
 	e.Parents = format.Names(slices.Clone(st.heads))
@@ -194,6 +198,7 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 	}
 	if e.Action == format.ActionPolicy {
 		st.policy = e.File
+		st.policyConflict = false
 	}
 	if st.stamp, err = v.journalStamp(); err != nil {
 		return nil, err

@@ -172,11 +172,17 @@ func (v *Vault) Get(name string) ([]byte, *Secret, error) {
 	if err := format.ValidateName(name); err != nil {
 		return nil, nil, problemf(nil, "", "%v", err)
 	}
-	sf, err := v.readSecretFile(name)
+	st, err := v.verifiedForRead()
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := v.verifiedForRead()
+	sf, err := v.readSecretFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, recorded := st.secrets[name]; recorded {
+			return nil, nil, problemf(ErrVerify, "restore it with git (git checkout -- "+DirName+"/"+secretPath(name)+"), or tresor doctor after a crash",
+				"%s is missing, but the journal records it and no entry removed it", secretPath(name))
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -194,7 +200,7 @@ func (v *Vault) Get(name string) ([]byte, *Secret, error) {
 // taking the lock when the journal has not changed, else verified under it.
 func (v *Vault) verifiedForRead() (*verifiedState, error) {
 	if stamp, err := v.journalStamp(); err == nil {
-		if st, err := v.readVerifiedState(); err == nil && st != nil && st.vault == v.File.ID && st.stamp == stamp {
+		if st, err := v.readVerifiedState(); err == nil && st != nil && st.vault == v.File.ID && st.stamp == stamp && st.policy == v.policyHash {
 			return st, nil
 		}
 	}

@@ -24,10 +24,11 @@ type Vault struct {
 	// Policy is policy.yaml as last read.
 	Policy *format.Policy
 
-	root     *os.Root
-	identity *crypto.Identity
-	now      func() time.Time
-	sealer   crypto.Sealer
+	root       *os.Root
+	policyHash string // of policy.yaml as last read
+	identity   *crypto.Identity
+	now        func() time.Time
+	sealer     crypto.Sealer
 }
 
 // Options configure how a vault is opened.
@@ -92,6 +93,7 @@ func (v *Vault) loadPolicy() error {
 		return &Problem{cause: err, hint: "policy.yaml is written by tresor; restore it with git (git checkout -- " + DirName + "/policy.yaml)"}
 	}
 	v.Policy = p
+	v.policyHash = crypto.FileHash(b)
 	return nil
 }
 

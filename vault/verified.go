@@ -23,12 +23,14 @@ import (
 // removing or renaming an entry file (a pull, a checkout, a reset) changes
 // it, and a changed stamp means a full verify before the next read.
 type verifiedState struct {
-	vault     string
-	stamp     string
-	maxSeq    int
-	policy    string
-	heads     []string
-	conflicts []string
+	vault  string
+	stamp  string
+	maxSeq int
+	policy string
+	heads  []string
+	// policyConflict: concurrent policy changes await an admin.
+	policyConflict bool
+	conflicts      []string
 	// conflictHashes[i] are the file hashes of the concurrent versions of
 	// conflicts[i] ("" for a removal).
 	conflictHashes [][]string
@@ -52,6 +54,9 @@ func (v *Vault) journalStamp() (string, error) {
 func (st *verifiedState) marshal() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\nvault %s\nstamp %s\nseq %d\npolicy %s\n", verifiedTag, st.vault, st.stamp, st.maxSeq, st.policy)
+	if st.policyConflict {
+		b.WriteString("policy-conflict\n")
+	}
 	for _, h := range st.heads {
 		fmt.Fprintf(&b, "head %s\n", h)
 	}
@@ -94,6 +99,8 @@ func parseVerifiedState(b []byte) (*verifiedState, error) {
 			st.maxSeq, _ = strconv.Atoi(val)
 		case "policy":
 			st.policy = val
+		case "policy-conflict":
+			st.policyConflict = true
 		case "head":
 			if format.IsHash(val) {
 				st.heads = append(st.heads, val)
@@ -164,7 +171,9 @@ func (v *Vault) verified() (*verifiedState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st != nil && st.vault == v.File.ID && st.stamp == stamp {
+	// The cache holds while the journal's listing and policy.yaml are as
+	// verified: a policy edited by hand must never decide who reads.
+	if st != nil && st.vault == v.File.ID && st.stamp == stamp && st.policy == v.policyHash {
 		return st, nil
 	}
 	rep, err := v.verifyLocked(VerifyOptions{})

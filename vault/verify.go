@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"runtime"
 	"slices"
 	"sort"
@@ -84,10 +85,17 @@ type VerifyOptions struct {
 	Genesis string
 	// Full re-checks the signatures of entries this clone verified before.
 	Full bool
+	// AcceptRollback records the current heads even though heads verified
+	// before are gone: for a deliberate switch to a branch that is behind.
+	AcceptRollback bool
 }
 
 // maxClockSkew is how far in the future an entry's time may be.
 const maxClockSkew = 10 * time.Minute
+
+// maxBackdate is how far before its parents an entry's time may be: clocks
+// of team members' machines differ, but not by a day.
+const maxBackdate = 24 * time.Hour
 
 // A vnode is one journal entry during verification.
 type vnode struct {
@@ -271,14 +279,28 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		case !n.known:
 			jobs = append(jobs, sigJob{n, key})
 		}
+		authorized := true
 		if msg := authorize(before, e); msg != "" {
 			add(CheckSignature, n.file, "", "%s", msg)
+			authorized = false
+		}
+		// Entries must not be dated before their parents (beyond a day of
+		// clock skew between machines): a backdated entry would hide from
+		// tresor log --since.
+		for _, p := range n.parents {
+			if e.Time.Before(p.entry.Time.Add(-maxBackdate)) {
+				add(CheckSignature, n.file, "", "time %s is before its parent journal/%s (%s): backdated", e.Time.Format(time.RFC3339), p.file, p.entry.Time.Format(time.RFC3339))
+				break
+			}
 		}
 		n.policy = before
 		switch e.Action {
 		case format.ActionPolicy:
 			if concurrent != nil && !concurrent.policy.IsAdmin(e.Actor) {
 				add(CheckSignature, n.file, "", "member %s is not an admin under the concurrent policy of journal/%s", e.Actor, concurrent.node.file)
+			}
+			if !authorized {
+				continue // an unauthorized policy never comes into force
 			}
 			pn, msg := newPolicyNode(n, nil)
 			if msg != "" {
@@ -296,7 +318,7 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		}
 	}
 	if skipped > 0 {
-		add(CheckStructure, "", journalDir, "%d entries could not be checked because they descend from a broken one", skipped)
+		add(CheckStructure, "", journalDir, "%d entries could not be checked: they are, or descend from, one reported above", skipped)
 	}
 
 	// Signatures, in parallel: they are the floor of verification's cost.
@@ -338,6 +360,20 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 			add(CheckFiles, "", policyFileName, "cannot be read: %v", err)
 		case len(policyFrontier) == 1 && crypto.FileHash(b) != want:
 			add(CheckFiles, policyFrontier[0].node.file, policyFileName, "policy.yaml does not match the policy recorded by its latest entry (edited by hand?)")
+		case len(policyFrontier) > 1:
+			// Until an admin resolves the conflict, policy.yaml must be one
+			// of the concurrent versions, and only a policy change may be
+			// written.
+			st.policyConflict = true
+			ok := false
+			for _, p := range policyFrontier {
+				if crypto.FileHash(b) == p.node.entry.File {
+					ok, want = true, p.node.entry.File
+				}
+			}
+			if !ok {
+				add(CheckFiles, "", policyFileName, "policy.yaml is none of the concurrent policies (edited by hand?)")
+			}
 		}
 		st.policy = want
 		if len(policyFrontier) == 1 {
@@ -377,7 +413,11 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 			continue
 		}
 		if !present[name] {
-			add(CheckFiles, w.node.file, rel, "the file is missing, and no entry removed it")
+			if v.interruptedWrite(rel, w.hash) {
+				add(CheckFiles, w.node.file, rel, "a write was interrupted after its entry was recorded: the new version waits in a temporary file; run tresor doctor")
+			} else {
+				add(CheckFiles, w.node.file, rel, "the file is missing, and no entry removed it")
+			}
 			continue
 		}
 		// listSecretNames walked the tree and refused symlinks, so read
@@ -388,7 +428,11 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 			continue
 		}
 		if got := crypto.FileHash(b); got != w.hash {
-			add(CheckFiles, w.node.file, rel, "does not match its latest entry: its header or ciphertext was edited, it was forged or swapped, or an old version was copied back")
+			if v.interruptedWrite(rel, w.hash) {
+				add(CheckFiles, w.node.file, rel, "a write was interrupted after its entry was recorded: the new version waits in a temporary file; run tresor doctor")
+			} else {
+				add(CheckFiles, w.node.file, rel, "does not match its latest entry: its header or ciphertext was edited, it was forged or swapped, or an old version was copied back")
+			}
 			continue
 		}
 		st.secrets[name] = w.hash
@@ -410,10 +454,10 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 	st.heads = rep.Heads
 
 	// 4. Rollback: every head this clone verified before must still exist.
-	if prev != nil && prev.vault == v.File.ID {
+	if prev != nil && prev.vault == v.File.ID && !opts.AcceptRollback {
 		for _, h := range prev.heads {
 			if _, ok := byHash[h]; !ok {
-				add(CheckRollback, "", journalDir, "entry %s…, verified on this clone before, is gone: the journal went backwards (rollback, or a reset to an older commit)", h[:16])
+				add(CheckRollback, "", journalDir, "entry %s…, verified on this clone before, is gone: the journal went backwards (a rollback, a reset, or a checkout of a branch that is behind; if that was deliberate: tresor verify --accept-rollback)", h[:16])
 			}
 		}
 	}
@@ -708,4 +752,25 @@ func writeFiles(ws []write) string {
 		s = append(s, "journal/"+w.node.file+" by "+w.node.entry.Actor)
 	}
 	return strings.Join(s, " and ")
+}
+
+// interruptedWrite reports whether a temporary file next to rel holds
+// exactly the content the journal recorded: a write stopped between its
+// commit point and the rename (tresor doctor completes it).
+func (v *Vault) interruptedWrite(rel, want string) bool {
+	dir, base := path.Split(rel)
+	d, err := v.root.Open(osPath(strings.TrimSuffix(dir, "/")))
+	if err != nil {
+		return false
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	for _, n := range names {
+		if strings.HasPrefix(n, "."+base+tempMarker) {
+			if b, err := v.root.ReadFile(osPath(dir + n)); err == nil && crypto.FileHash(b) == want {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -1,0 +1,232 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tresor-dev/tresor/format"
+	"github.com/tresor-dev/tresor/vault"
+)
+
+// maxImportFile bounds a file read by tresor import: values are at most
+// 1 MiB each, and a .env file is rarely more than a few kilobytes.
+const maxImportFile = 16 << 20
+
+func importCommand(t *terminal) *cli.Command {
+	return &cli.Command{
+		Name:  "import",
+		Usage: "store the secrets of another tool's file",
+		Subcommands: []*cli.Command{
+			importDotenvCommand(t),
+		},
+	}
+}
+
+func importDotenvCommand(t *terminal) *cli.Command {
+	return &cli.Command{
+		Name:      "dotenv",
+		Usage:     "store each variable of a .env file as a secret",
+		ArgsUsage: "FILE",
+		Description: `Reads the dotenv FILE (- for stdin) and stores each variable as its own
+secret, named after the variable in lower case under --prefix, with the
+variable as its env header: DB_PASSWORD becomes prod/db_password with
+--prefix prod/, and tresor exec and tresor env give it back as DB_PASSWORD.
+Each secret is one signed journal entry, as with tresor set.
+
+FILE may use comments, blank lines, "export KEY=value", unquoted values
+(trimmed, " # comment" removed), 'single-quoted' values (literal, may span
+lines) and "double-quoted" values (\n \r \t \" \\ \$ escapes, may span
+lines). Nothing is interpolated: $OTHER stays as written. Variables with an
+empty value are skipped, since tresor stores no empty secrets.
+
+Nothing is written if any secret already exists (unless --force, which writes
+a new version of each), if the file does not parse, or if a name is not
+allowed. Afterwards the plaintext file is still there: delete it, and if git
+tracks it, git rm --cached it.
+
+Examples:
+   tresor import dotenv .env --prefix dev/
+   tresor import dotenv .env.production --prefix prod/ --force
+   heroku config --shell | tresor import dotenv - --prefix prod/`,
+		Flags: withGlobal(
+			&cli.StringFlag{Name: "prefix", Usage: "store the secrets under `PREFIX` (a path like prod/app/)"},
+			&cli.BoolFlag{Name: "force", Usage: "overwrite secrets that already exist (a new version of each)"},
+		),
+		Action: func(c *cli.Context) error {
+			file, err := oneArg(c, "FILE")
+			if err != nil {
+				return err
+			}
+			prefix := c.String("prefix")
+			if err := format.ValidatePrefix(prefix); err != nil {
+				return usagef("a prefix is a path like prod/app/", "--prefix: %v", err)
+			}
+			if prefix = strings.TrimSuffix(prefix, "/"); prefix != "" {
+				prefix += "/"
+			}
+			b, err := readImportFile(t, file)
+			if err != nil {
+				return err
+			}
+			pairs, err := format.ParseDotenv(b)
+			if err != nil {
+				return fmt.Errorf("%s: %w", importSourceName(file), err)
+			}
+			v, _, err := openWithIdentity(c, t)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			plan, err := planImport(t, v, pairs, prefix, c.Bool("force"))
+			if err != nil {
+				return err
+			}
+			progress := t.progress("importing")
+			for i, it := range plan {
+				key := it.key
+				h, err := v.Set(it.name, it.value, vault.SetOptions{Env: &key})
+				if err != nil {
+					if i > 0 {
+						return fmt.Errorf("%w (%d of %d secrets were imported before this one; fix it and run again with --force)", err, i, len(plan))
+					}
+					return err
+				}
+				if progress != nil && t.stdoutTTY {
+					fmt.Fprint(t.stderr, "\r\x1b[K") // clear the progress line first
+				}
+				fmt.Fprintf(t.stdout, "imported %s as %s (version %d)\n", it.key, h.Name, h.Version)
+				if progress != nil {
+					progress(i+1, len(plan))
+				}
+			}
+			t.note("imported %d %s from %s", len(plan), importPlural(len(plan), "secret", "secrets"), importSourceName(file))
+			if file != "-" && len(plan) > 0 {
+				fmt.Fprintf(t.stderr, "%s the plaintext is still in %s: delete it, and if git tracks it, git rm --cached %s and add it to .gitignore\n",
+					t.paint(yellow, "tresor: hint:"), file, quotePathForShell(file))
+			}
+			return nil
+		},
+	}
+}
+
+// An importItem is one variable of the file and the secret it becomes.
+type importItem struct {
+	key, name string
+	value     []byte
+}
+
+// planImport maps the variables to secrets and refuses, before anything
+// is written, what would otherwise stop the import halfway: a bad or
+// colliding name, a value tresor cannot store, an existing secret (without
+// force), or a secret the member may not write or no one could read.
+func planImport(t *terminal, v *vault.Vault, pairs []format.DotenvPair, prefix string, force bool) ([]importItem, error) {
+	existing, err := v.List("")
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]vault.Secret{}
+	byFolded := map[string]string{}
+	envOwner := map[string]string{}
+	for _, s := range existing {
+		byName[s.Name] = s
+		byFolded[format.FoldName(s.Name)] = s.Name
+		if s.Env != "" {
+			envOwner[s.Env] = s.Name
+		}
+	}
+	member, err := v.Member()
+	if err != nil {
+		return nil, err
+	}
+	var plan []importItem
+	var exists []string
+	keyOf := map[string]string{}
+	for _, p := range pairs {
+		if len(p.Value) == 0 {
+			t.note("skipped %s: the value is empty (tresor stores no empty secrets)", p.Key)
+			continue
+		}
+		name := prefix + strings.ToLower(p.Key)
+		if err := format.ValidateName(name); err != nil {
+			return nil, usagef("use a shorter --prefix", "%s cannot be stored as %s: %v", p.Key, name, err)
+		}
+		if other, ok := keyOf[name]; ok {
+			return nil, fmt.Errorf("%s and %s would both be stored as %s; nothing imported", other, p.Key, name)
+		}
+		keyOf[name] = p.Key
+		if len(p.Value) > format.MaxValueSize {
+			return nil, fmt.Errorf("%s: the value is larger than 1 MiB, which tresor does not store; nothing imported", p.Key)
+		}
+		if _, ok := byName[name]; ok {
+			exists = append(exists, name)
+		} else if other, ok := byFolded[format.FoldName(name)]; ok {
+			return nil, fmt.Errorf("%s would be stored as %s, which differs from the existing secret %s only by case; nothing imported", p.Key, name, other)
+		}
+		// The same rules v.Set applies, checked for every secret first so
+		// that a refusal does not leave half the file imported.
+		if !slices.Contains(v.Policy.WritersOf(name), member) {
+			return nil, fmt.Errorf("member %s may not write %s; nothing imported (tresor policy show lists the writers)", member, name)
+		}
+		if len(v.Policy.ReadersOf(name)) == 0 {
+			return nil, fmt.Errorf("no policy rule gives anyone read access to %s; nothing imported (tresor policy check)", name)
+		}
+		if owner, ok := envOwner[p.Key]; ok && owner != name {
+			t.note("warning: %s is also the env of %s: tresor env and exec will refuse both until one changes", p.Key, owner)
+		}
+		plan = append(plan, importItem{key: p.Key, name: name, value: p.Value})
+	}
+	if len(exists) > 0 && !force {
+		return nil, usagef("pass --force to write a new version of each, or choose another --prefix",
+			"%s already %s: %s; nothing imported", importPlural(len(exists), "a secret", "secrets"), importPlural(len(exists), "exists", "exist"), strings.Join(exists, ", "))
+	}
+	return plan, nil
+}
+
+func readImportFile(t *terminal, file string) ([]byte, error) {
+	var r io.Reader
+	if file == "-" {
+		r = t.stdin
+	} else {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", file, unwrapPathErr(err))
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxImportFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", importSourceName(file), unwrapPathErr(err))
+	}
+	if len(b) > maxImportFile {
+		return nil, fmt.Errorf("%s is larger than 16 MiB; nothing imported", importSourceName(file))
+	}
+	return b, nil
+}
+
+func importSourceName(file string) string {
+	if file == "-" {
+		return "stdin"
+	}
+	return file
+}
+
+func importPlural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// shellQuote quotes a path for a command the user may paste.
+func quotePathForShell(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
