@@ -34,6 +34,8 @@ Examples:
 					&cli.StringFlag{Name: "recipient", Usage: "the member's `RECIPIENT` (age1…, age1pq1…, ssh-ed25519 …, ssh-rsa …)"},
 					&cli.StringFlag{Name: "signer", Usage: "the member's `SIGNER` (ed25519:…)"},
 					&cli.StringSliceFlag{Name: "group", Aliases: []string{"g"}, Usage: "add the member to `GROUP` (repeatable)"},
+					&cli.BoolFlag{Name: "deploy", Usage: "make a fresh identity for CI, add it, and print its private key once"},
+					&cli.BoolFlag{Name: "classic", Usage: "with --deploy: an X25519 key instead of a post-quantum one"},
 				),
 				Action: func(c *cli.Context) error {
 					name, err := oneArg(c, "NAME")
@@ -41,6 +43,18 @@ Examples:
 						return err
 					}
 					recipient, signer := c.String("recipient"), c.String("signer")
+					var deployKey *crypto.Identity
+					if c.Bool("deploy") {
+						if c.IsSet("card") || c.IsSet("recipient") || c.IsSet("signer") {
+							return usagef("", "--deploy makes its own key: give no --card, --recipient or --signer")
+						}
+						if deployKey, err = crypto.Generate(c.Bool("classic")); err != nil {
+							return err
+						}
+						recipient, signer = deployKey.Recipient(), deployKey.Signer()
+					} else if c.Bool("classic") {
+						return usagef("", "--classic goes with --deploy")
+					}
 					if c.IsSet("card") {
 						if c.IsSet("recipient") || c.IsSet("signer") {
 							return usagef("", "give either --card or --recipient/--signer, not both")
@@ -59,6 +73,15 @@ Examples:
 						return err
 					}
 					fmt.Fprintf(t.stderr, "tresor: added member %s\n", name)
+					if deployKey != nil {
+						// The key goes to stdout once and is kept nowhere else.
+						fmt.Fprintf(t.stderr, "tresor: the private key of %s follows on stdout; it is shown only this once.\n", name)
+						fmt.Fprintf(t.stderr, "tresor: store it as a CI secret named TRESOR_IDENTITY (see docs/ci.md), then run tresor reencrypt.\n")
+						if err := writeAll(t.stdout, []byte(deployKey.FileText())); err != nil {
+							return err
+						}
+						return nil
+					}
 					fmt.Fprintf(t.stderr, "tresor: hint: run tresor reencrypt so that %s can read what the policy gives them\n", name)
 					return nil
 				},
