@@ -38,6 +38,9 @@ type Identity struct {
 	recipient string
 	signer    ed25519.PrivateKey // nil when this kind cannot sign
 	text      string             // canonical secret text, for age keys only
+	// cacheSecret is private key material the file key cache is sealed
+	// under; empty for plugins.
+	cacheSecret []byte
 }
 
 // Kind returns the identity's kind.
@@ -216,7 +219,7 @@ func ParseIdentity(text []byte, opts ParseOptions) (*Identity, error) {
 }
 
 func ageIdentity(kind Kind, k age.Identity, recipient, text string) *Identity {
-	return &Identity{kind: kind, ages: []age.Identity{k}, recipient: recipient, signer: DeriveSigningKey(text), text: text}
+	return &Identity{kind: kind, ages: []age.Identity{k}, recipient: recipient, signer: DeriveSigningKey(text), text: text, cacheSecret: []byte(text)}
 }
 
 func parsePlugin(key, recipient string, opts ParseOptions) (*Identity, error) {
@@ -276,7 +279,7 @@ func parseSSH(pemBytes []byte, opts ParseOptions) (*Identity, error) {
 		if err != nil {
 			return nil, errors.New("unusable ssh-rsa key")
 		}
-		return &Identity{kind: KindSSHRSA, ages: []age.Identity{id}, recipient: authorizedKey(pub)}, nil
+		return &Identity{kind: KindSSHRSA, ages: []age.Identity{id}, recipient: authorizedKey(pub), cacheSecret: x509.MarshalPKCS1PrivateKey(k)}, nil
 	}
 	return nil, errors.New("unsupported ssh key type: use ed25519 or rsa")
 }
@@ -290,7 +293,7 @@ func sshEd25519(k ed25519.PrivateKey) (*Identity, error) {
 	if err != nil {
 		return nil, errors.New("unusable ssh-ed25519 key")
 	}
-	return &Identity{kind: KindSSHEd25519, ages: []age.Identity{id}, recipient: authorizedKey(pub), signer: k}, nil
+	return &Identity{kind: KindSSHEd25519, ages: []age.Identity{id}, recipient: authorizedKey(pub), signer: k, cacheSecret: k.Seed()}, nil
 }
 
 func authorizedKey(pub ssh.PublicKey) string {

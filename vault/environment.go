@@ -1,6 +1,8 @@
 package vault
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -92,6 +94,7 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 		}
 		chosen = append(chosen, n)
 	}
+	cache := v.loadFileKeyCache()
 	env := &Environment{}
 	vars := make([]EnvVar, len(chosen))
 	skips := make([]string, len(chosen))
@@ -107,21 +110,25 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			buf := make([]byte, 0, 16<<10)
 			for i := w; i < len(chosen); i += workers {
 				name := chosen[i]
-				sf, err := v.readSecretFile(name)
+				sf, err := v.readSecretQuick(name, &buf)
 				if errors.Is(err, fs.ErrNotExist) {
 					err = problemf(ErrVerify, "restore it with git, or tresor doctor after a crash",
 						"%s is missing, but the journal records it and no entry removed it", secretPath(name))
 				}
+				var sum [32]byte
 				if err == nil {
-					err = st.checkFile(name, sf.Marshal())
+					file := sf.Marshal()
+					sum = sha256.Sum256(file)
+					err = st.checkFileHash(name, "sha256:"+hex.EncodeToString(sum[:]))
 				}
 				if err != nil {
 					errs[i] = err
 					continue
 				}
-				value, err := v.open(sf)
+				value, err := v.openCached(sf, sum, cache)
 				if errors.Is(err, ErrNoAccess) && !exact[name] {
 					skips[i] = "you are not a reader of it (readers: " + joinOrNone(sf.Header.Readers) + ")"
 					continue
@@ -154,6 +161,7 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 	if err := checkEnvNames(env.Vars); err != nil {
 		return nil, err
 	}
+	v.saveFileKeyCache(cache, st)
 	return env, nil
 }
 
@@ -212,4 +220,25 @@ func checkEnvNames(vars []EnvVar) error {
 		seen[ev.Name] = ev.Secret
 	}
 	return nil
+}
+
+// readSecretQuick reads and parses a secret file without checking each path
+// component for symlinks, for reads of many files whose hashes are checked
+// against the journal right after: a file reached through a symlink is
+// another secret's file, whose header names it and whose hash differs.
+// os.Root still keeps every path inside the vault.
+func (v *Vault) readSecretQuick(name string, buf *[]byte) (*format.SecretFile, error) {
+	b, err := readInto(v.root, osPath(secretPath(name)), buf)
+	if err != nil {
+		return nil, err
+	}
+	sf, err := format.ParseSecret(b)
+	if err != nil {
+		return nil, wrapProblem(ErrVerify, err, "restore it with git, or run tresor verify", "secret %s", name)
+	}
+	if sf.Header.Name != name {
+		return nil, problemf(ErrVerify, "files are not renamed by hand; use tresor mv, or restore it with git",
+			"secret file %s says it is %s: it was moved or swapped", secretPath(name), sf.Header.Name)
+	}
+	return sf, nil
 }

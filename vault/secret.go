@@ -215,11 +215,17 @@ func (v *Vault) verifiedForRead() (*verifiedState, error) {
 
 // open decrypts a parsed secret file and checks its envelope.
 func (v *Vault) open(sf *format.SecretFile) ([]byte, error) {
+	return v.openCached(sf, [32]byte{}, nil)
+}
+
+// openCached is open with a file key cache; fileSHA is the SHA-256 of the
+// whole file, under which its key is cached.
+func (v *Vault) openCached(sf *format.SecretFile, fileSHA [32]byte, cache *crypto.FileKeyCache) ([]byte, error) {
 	name := sf.Header.Name
 	if v.identity == nil {
 		return nil, problemf(ErrNoAccess, "", "no identity to decrypt %s", name)
 	}
-	plain, err := crypto.Decrypt(sf.Armored, v.identity, format.MaxValueSize+200)
+	plain, err := crypto.DecryptCached(sf.Armored, fileSHA, v.identity, cache, format.MaxValueSize+200)
 	switch {
 	case errors.Is(err, crypto.ErrNotRecipient) && v.listedReader(sf.Header.Readers):
 		// The header names us, but no stanza opens with our key: the

@@ -195,6 +195,12 @@ func (v *Vault) verified() (*verifiedState, error) {
 
 // checkFile checks a secret file's bytes against the verified state.
 func (st *verifiedState) checkFile(name string, b []byte) error {
+	return st.checkFileHash(name, crypto.FileHash(b))
+}
+
+// checkFileHash checks a secret file's hash ("sha256:<hex>") against the
+// verified state.
+func (st *verifiedState) checkFileHash(name, hash string) error {
 	for _, c := range st.conflicts {
 		if c == name {
 			return problemf(ErrVerify, "a writer chooses the version that stands: tresor resolve "+name,
@@ -205,7 +211,7 @@ func (st *verifiedState) checkFile(name string, b []byte) error {
 	if !ok {
 		return problemf(ErrVerify, "run tresor verify for the full report", "no journal entry records secret %s (added by hand?)", name)
 	}
-	if crypto.FileHash(b) != want {
+	if hash != want {
 		return problemf(ErrVerify, "restore it with git; tresor doctor completes a write that was interrupted; tresor verify gives the full report",
 			"%s does not match its latest journal entry: its header or ciphertext was edited, it was forged or swapped, or an old version was copied back", secretPath(name))
 	}

@@ -98,13 +98,14 @@ type Writer struct {
 	m   *Matcher
 
 	// The stream is indexed by absolute offset. Offsets below flushed have
-	// been decided and written to dst (masked or not); held is the input
-	// from flushed to n, which is all that is still undecided.
+	// been decided (masked or not). Between Writes, held is the input from
+	// flushed to n, which is all that is still undecided: a proper prefix
+	// of some pattern.
 	n       int64
 	flushed int64
 	held    []byte
 
-	state int32   // automaton state after the input up to n
+	state state   // automaton state after the input up to n
 	cands []match // pending matches, see settle
 
 	out    []byte // output of the current Write
@@ -131,31 +132,20 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return 0, ErrClosed
 	}
 	a := w.m.a
-	nodes, rows, label := a.nodes, a.rows, a.label
+	nodes, rows, class := a.nodes, a.rows, &a.class
 	n0 := w.n
 	w.out = w.out[:0]
 	s := w.state
 	for i, b := range p {
 		// a.next, inlined: this loop is the filter's whole cost on
-		// output without secrets.
-		for {
-			nd := &nodes[s]
-			if nd.row >= 0 {
-				s = rows[int(nd.row)<<8|int(b)]
-				break
-			}
-			if nd.kids == 1 {
-				if nd.first == b {
-					s = nd.lo
-					break
-				}
-			} else if c := indexByte(label, nd.lo, nd.kids, b); c >= 0 {
-				s = c
-				break
-			}
-			s = nd.fail
+		// output without secrets. A dense state is never one where a
+		// match ends.
+		if s >= 0 {
+			s = rows[int(s)+int(class[b])]
+		} else {
+			s = a.next(s, b)
 		}
-		if !nodes[s].match && len(w.cands) == 0 {
+		if (s >= 0 || !nodes[^s].match) && len(w.cands) == 0 {
 			continue
 		}
 		w.n = n0 + int64(i) + 1
@@ -168,7 +158,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 
 	// Everything before the longest suffix that may still grow into a match
 	// is decided. (Pending matches start at or after it: see settle.)
-	keep := w.n - int64(a.info[s].hold)
+	keep := w.n - int64(a.info[a.id(s)].hold)
 	w.emit(p, n0, keep)
 	w.retain(p, n0)
 	if err := w.flush(); err != nil {
@@ -177,32 +167,21 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// indexByte is the child of the node whose kids children start at lo that
-// is labelled b, or -1.
-func indexByte(label []byte, lo int32, kids uint8, b byte) int32 {
-	for i, l := range label[lo : lo+int32(kids)] {
-		if l == b {
-			return lo + int32(i)
-		}
-	}
-	return -1
-}
-
 // found records the matches ending at w.n, then settles.
 //
 // Pending matches (w.cands) are what masking the stream so far would
-// replace, from w.flushed on: leftmost-longest first, then leftmost-longest
-// after its end, and so on. They are ordered and do not overlap. A new
+// replace after the last match written out: leftmost-longest first, then
+// leftmost-longest after its end, and so on. They are ordered and do not overlap. A new
 // match ending at w.n changes that list at the first place where masking
 // would now choose it: at the first gap between pending matches (or at a
 // pending match's start) where it begins. Everything after that is covered
 // by the new match, which ends last, and is dropped. A new match starting
 // strictly inside a pending one loses to it.
 func (w *Writer) found(p []byte, n0 int64) {
-	nodes, info := w.m.a.nodes, w.m.a.info
+	a := w.m.a
 	k := 0
-	for t := info[w.state].out; t >= 0; t = info[nodes[t].fail].out {
-		start := w.n - int64(info[t].depth)
+	for t := a.info[a.id(w.state)].out; t >= 0; t = a.info[a.info[t].fail].out {
+		start := w.n - int64(a.info[t].depth)
 		// Matches come longest first, so start grows, and so does k.
 		for k < len(w.cands) && start >= w.cands[k].end {
 			k++
@@ -222,27 +201,30 @@ func (w *Writer) found(p []byte, n0 int64) {
 // longest such suffix is what the state's hold measures. So a pending match
 // starting before keep is final (as is every pending match before it).
 func (w *Writer) settle(p []byte, n0 int64) {
-	nodes, info := w.m.a.nodes, w.m.a.info
-	for len(w.cands) > 0 {
-		keep := w.n - int64(info[w.state].hold)
-		c := w.cands[0]
-		if c.start >= keep {
-			return
+	a := w.m.a
+	v := a.id(w.state)
+	done := 0
+	for _, c := range w.cands {
+		if c.start >= w.n-int64(a.info[v].hold) {
+			break
 		}
 		w.emit(p, n0, c.start)
 		w.out = append(w.out, Replacement...)
 		w.flushed = c.end
-		w.cands = w.cands[1:]
+		done++
 		// Forget the input up to the end of the replaced match: nothing
 		// overlapping it may be masked. The state becomes the longest
 		// suffix of the input after it that is a node, which is on the
 		// failure chain. (Each step shortens the suffix, so over a stream
 		// these walks cost no more than the input length.)
-		for int64(info[w.state].depth) > w.n-c.end {
-			w.state = nodes[w.state].fail
+		for int64(a.info[v].depth) > w.n-c.end {
+			v = a.info[v].fail
 		}
 	}
-	w.cands = w.cands[:0]
+	if done > 0 {
+		w.cands = w.cands[:copy(w.cands, w.cands[done:])]
+		w.state = a.states[v]
+	}
 }
 
 // emit appends the input from w.flushed to to as it is.

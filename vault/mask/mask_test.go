@@ -346,6 +346,30 @@ func TestMatchesReferenceSecrets(t *testing.T) {
 	}
 }
 
+// Secrets that use every byte value leave no byte class for "in no
+// pattern"; those that use all but one leave it a single byte.
+func TestAllByteValues(t *testing.T) {
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, secrets := range [][][]byte{
+		{all[:128], all[128:], []byte("\xff\x00\x01\x02"), []byte("\x7f\x80\x81\x82")},
+		{all[:100], all[100:255], []byte("\xfe\x00\x01\x02")},
+	} {
+		patterns := forms(secrets)
+		for range 200 {
+			input := randomInput(r, patterns, string(all), r.IntN(600))
+			want := reference(input, patterns)
+			sizes := randomChunks(r)
+			if got := writeChunks(t, Compile(secrets), input, sizes); !bytes.Equal(got, want) {
+				t.Fatalf("input %q, chunks %v:\n got %q\nwant %q", input, sizes, got, want)
+			}
+		}
+	}
+}
+
 func TestSkipped(t *testing.T) {
 	w := New(io.Discard, bs("", "a", "abc", "abcd", "abcd", "longer secret"))
 	if got := w.Skipped(); got != 3 {

@@ -1,0 +1,62 @@
+package vault
+
+import (
+	"encoding/hex"
+	"strings"
+
+	"github.com/tresor-dev/tresor/crypto"
+)
+
+// The file key cache (see crypto.FileKeyCache) lives in local/, never
+// committed, one per identity: its name carries a hash of the recipient.
+func (v *Vault) fileKeyCachePath() string {
+	return localDir + "/filekeys-" + crypto.HashHex([]byte(v.identity.Recipient()))[:16]
+}
+
+// loadFileKeyCache returns the identity's cache, loaded from local/, or nil
+// when the identity cannot have one.
+func (v *Vault) loadFileKeyCache() *crypto.FileKeyCache {
+	if v.identity == nil {
+		return nil
+	}
+	c := v.identity.NewFileKeyCache()
+	if c == nil {
+		return nil
+	}
+	if b, err := v.readFile(v.fileKeyCachePath(), 64<<20); err == nil {
+		c.Load(b)
+	}
+	return c
+}
+
+// saveFileKeyCache keeps only the keys of current files and writes the
+// cache back if it changed. Failing to write it costs speed, not
+// correctness, so errors are ignored.
+func (v *Vault) saveFileKeyCache(c *crypto.FileKeyCache, st *verifiedState) {
+	if c == nil {
+		return
+	}
+	current := make(map[[32]byte]bool, len(st.secrets))
+	for _, h := range st.secrets {
+		var sum [32]byte
+		if b, err := hex.DecodeString(strings.TrimPrefix(h, "sha256:")); err == nil && len(b) == 32 {
+			copy(sum[:], b)
+			current[sum] = true
+		}
+	}
+	c.Retain(func(h [32]byte) bool { return current[h] })
+	if !c.Changed() {
+		return
+	}
+	if err := v.root.MkdirAll(localDir, 0o700); err != nil {
+		return
+	}
+	rel := v.fileKeyCachePath()
+	tmp, err := v.writeTemp(rel, c.Seal())
+	if err != nil {
+		return
+	}
+	if v.root.Chmod(osPath(tmp), 0o600) != nil || v.root.Rename(osPath(tmp), osPath(rel)) != nil {
+		v.root.Remove(osPath(tmp))
+	}
+}
