@@ -51,12 +51,5 @@ func (v *Vault) saveFileKeyCache(c *crypto.FileKeyCache, st *verifiedState) {
 	if err := v.root.MkdirAll(localDir, 0o700); err != nil {
 		return
 	}
-	rel := v.fileKeyCachePath()
-	tmp, err := v.writeTemp(rel, c.Seal())
-	if err != nil {
-		return
-	}
-	if v.root.Chmod(osPath(tmp), 0o600) != nil || v.root.Rename(osPath(tmp), osPath(rel)) != nil {
-		v.root.Remove(osPath(tmp))
-	}
+	v.writeLocal(v.fileKeyCachePath(), c.Seal(), 0o600)
 }

@@ -97,6 +97,29 @@ func (v *Vault) exists(rel string) (bool, error) {
 // writeTemp writes data to a new temporary file next to rel and syncs it.
 // Temporary names start with '.', which no secret or entry name does.
 func (v *Vault) writeTemp(rel string, data []byte) (string, error) {
+	return v.writeTempSync(rel, data, true)
+}
+
+// writeLocal atomically replaces a file in local/ without syncing it: the
+// caches there are rebuilt from the vault when lost, so a crash may cost
+// them but not the vault, and reads should not wait for the disk.
+func (v *Vault) writeLocal(rel string, data []byte, perm os.FileMode) error {
+	tmp, err := v.writeTempSync(rel, data, false)
+	if err != nil {
+		return err
+	}
+	if err := v.root.Chmod(osPath(tmp), perm); err != nil {
+		v.root.Remove(osPath(tmp))
+		return err
+	}
+	if err := v.root.Rename(osPath(tmp), osPath(rel)); err != nil {
+		v.root.Remove(osPath(tmp))
+		return fmt.Errorf("writing %s: %w", rel, unwrapPath(err))
+	}
+	return nil
+}
+
+func (v *Vault) writeTempSync(rel string, data []byte, sync bool) (string, error) {
 	dir := path.Dir(rel)
 	if err := v.checkNoSymlinks(dir); err != nil {
 		return "", err
@@ -116,7 +139,7 @@ func (v *Vault) writeTemp(rel string, data []byte) (string, error) {
 		v.root.Remove(osPath(tmp))
 		return "", fmt.Errorf("writing %s: %w", tmp, unwrapPath(err))
 	}
-	if err := f.Sync(); err != nil {
+	if err := syncIf(sync, f); err != nil {
 		f.Close()
 		v.root.Remove(osPath(tmp))
 		return "", fmt.Errorf("syncing %s: %w", tmp, unwrapPath(err))
@@ -184,4 +207,11 @@ func (v *Vault) removeEmptyParents(rel string) {
 			return
 		}
 	}
+}
+
+func syncIf(sync bool, f *os.File) error {
+	if !sync {
+		return nil
+	}
+	return f.Sync()
 }

@@ -147,15 +147,7 @@ func (v *Vault) writeVerifiedState(st *verifiedState) error {
 	if err := v.root.MkdirAll(localDir, 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", localDir, unwrapPath(err))
 	}
-	tmp, err := v.writeTemp(verifiedFile, st.marshal())
-	if err != nil {
-		return err
-	}
-	if err := v.root.Rename(osPath(tmp), osPath(verifiedFile)); err != nil {
-		v.root.Remove(osPath(tmp))
-		return fmt.Errorf("writing %s: %w", verifiedFile, unwrapPath(err))
-	}
-	return nil
+	return v.writeLocal(verifiedFile, st.marshal(), 0o600)
 }
 
 // verified returns the verified state of the journal as it is now: the one
