@@ -211,7 +211,13 @@ func ParseIdentity(text []byte, opts ParseOptions) (*Identity, error) {
 		if err != nil {
 			return nil, errors.New("malformed age X25519 identity")
 		}
-		return ageIdentity(KindX25519, k, k.Recipient().String(), k.String()), nil
+		id := ageIdentity(KindX25519, k, k.Recipient().String(), k.String())
+		if _, scalar, err := decodeBech32(k.String()); err == nil && len(scalar) == 32 {
+			if fast, err := newX25519Unwrapper(scalar); err == nil {
+				id.ages = []age.Identity{fast}
+			}
+		}
+		return id, nil
 	case strings.HasPrefix(key, "AGE-PLUGIN-"):
 		return parsePlugin(key, recipientComment, opts)
 	}
