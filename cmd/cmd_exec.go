@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ const nestedMarker = "TRESOR_EXEC"
 var pristineAllow = []string{"PATH", "HOME", "USER", "LANG", "TERM", "TZ", "TMPDIR"}
 
 func execCommand(t *terminal) *cli.Command {
+	var only, envFiles globList
 	return &cli.Command{
 		Name:      "exec",
 		Usage:     "run a command with secrets as environment variables",
@@ -52,10 +54,10 @@ Examples:
    tresor exec --mask -- ./deploy.sh`,
 		Flags: withGlobal(
 			&cli.StringFlag{Name: "prefix", Usage: "only secrets under `PREFIX`; variable names are relative to it"},
-			&cli.StringSliceFlag{Name: "only", Usage: "only secrets matching `GLOB` (repeatable; a plain name must exist and be readable)"},
+			&cli.GenericFlag{Name: "only", Value: &only, Usage: "only secrets matching `GLOB` (repeatable; a plain name must exist and be readable)"},
 			&cli.BoolFlag{Name: "override", Usage: "let secrets replace variables already in the environment"},
 			&cli.BoolFlag{Name: "pristine", Usage: "start from an empty environment plus " + strings.Join(pristineAllow, ", ")},
-			&cli.StringSliceFlag{Name: "env-file", Usage: "also load the non-secret settings in dotenv `FILE` (repeatable)"},
+			&cli.GenericFlag{Name: "env-file", Value: &envFiles, Usage: "also load the non-secret settings in dotenv `FILE` (repeatable)"},
 			&cli.StringSliceFlag{Name: "mount", Usage: "write secret NAME to a private 0600 file and set VAR to its path (`NAME=VAR`, repeatable)"},
 			&cli.BoolFlag{Name: "mask", Usage: "replace secret values (and their base64) in CMD's output with *****"},
 			&cli.BoolFlag{Name: "nested", Usage: "allow running inside another tresor exec"},
@@ -76,7 +78,7 @@ Examples:
 				return err
 			}
 			defer v.Close()
-			env, err := v.Environment(vault.Selector{Prefix: c.String("prefix"), Only: c.StringSlice("only")})
+			env, err := v.Environment(vault.Selector{Prefix: c.String("prefix"), Only: only})
 			if err != nil {
 				return err
 			}
@@ -90,7 +92,7 @@ Examples:
 			if c.Bool("pristine") {
 				base = pristine(base)
 			}
-			for _, f := range c.StringSlice("env-file") {
+			for _, f := range envFiles {
 				if base, err = withEnvFile(base, f); err != nil {
 					return err
 				}
@@ -101,17 +103,28 @@ Examples:
 			}
 			childEnv = append(childEnv, nestedMarker+"=1")
 			var mountDir string
+			var mounted [][]byte
 			if len(mounts) > 0 {
 				mountDir, err = privateTempDir("tresor-mount-")
 				if err != nil {
 					return err
 				}
 				defer os.RemoveAll(mountDir)
+				present := map[string]bool{}
+				for _, kv := range childEnv {
+					k, _, _ := strings.Cut(kv, "=")
+					present[k] = true
+				}
 				for _, m := range mounts {
+					if present[m.variable] && !c.Bool("override") {
+						return usagef("pass --override to let the mount win, or choose another variable",
+							"%s is already set in the environment (--mount %s would replace it)", m.variable, m.secret)
+					}
 					value, _, err := v.Get(m.secret)
 					if err != nil {
 						return err
 					}
+					mounted = append(mounted, value)
 					p := filepath.Join(mountDir, m.variable)
 					if err := os.WriteFile(p, value, 0o600); err != nil {
 						return fmt.Errorf("writing the mounted secret %s: %w", m.secret, unwrapPathErr(err))
@@ -124,6 +137,7 @@ Examples:
 				for _, ev := range env.Vars {
 					secrets = append(secrets, ev.Value)
 				}
+				secrets = append(secrets, mounted...)
 			}
 			v.Close()
 			args := c.Args().Slice()
@@ -169,6 +183,11 @@ func parseMounts(specs []string) ([]mountSpec, error) {
 		if !ok || format.ValidateName(name) != nil || !format.ValidEnvName(variable) {
 			return nil, usagef("e.g. --mount tls/key=TLS_KEY_FILE", "--mount %q is not NAME=VAR", s)
 		}
+		for _, m := range out {
+			if m.variable == variable {
+				return nil, usagef("", "--mount %s and --mount %s both set %s", m.secret, name, variable)
+			}
+		}
 		out = append(out, mountSpec{name, variable})
 	}
 	return out, nil
@@ -198,6 +217,9 @@ func mergeEnv(base []string, vars []vault.EnvVar, override bool) ([]string, erro
 	}
 	out := base
 	for _, ev := range vars {
+		if bytes.IndexByte(ev.Value, 0) >= 0 {
+			return nil, fmt.Errorf("secret %s holds a NUL byte, which no environment variable can carry; pass it as a file with --mount %s=VAR", ev.Secret, ev.Secret)
+		}
 		if present[ev.Name] {
 			if !override {
 				return nil, usagef("pass --override to let the secret win, or unset the variable",
@@ -266,11 +288,14 @@ func runChild(t *terminal, path string, args, env []string, secrets [][]byte) (i
 	} else {
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	}
+	// A reader that goes away (| head) must not kill tresor before it
+	// removes mounted files: writes then fail with EPIPE instead.
+	ignoreBrokenPipe()
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("running %s: %w", args[0], errors.Unwrap(err))
+		return 0, fmt.Errorf("running %s: %w", args[0], err)
 	}
 	done := make(chan struct{})
 	go func() {

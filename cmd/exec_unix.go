@@ -5,6 +5,7 @@ package cmd
 import (
 	"os"
 	"os/exec"
+	"os/signal"
 	"syscall"
 )
 
@@ -28,3 +29,5 @@ func killedBy(ee *exec.ExitError) (int, bool) {
 	}
 	return int(ws.Signal()), true
 }
+
+func ignoreBrokenPipe() { signal.Ignore(syscall.SIGPIPE) }

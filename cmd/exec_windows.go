@@ -20,3 +20,5 @@ var forwardedSignals = []os.Signal{os.Interrupt}
 func terminalSignal(s os.Signal) bool { return s == os.Interrupt }
 
 func killedBy(ee *exec.ExitError) (int, bool) { return 0, false }
+
+func ignoreBrokenPipe() {}

@@ -24,7 +24,7 @@ type InitOptions struct {
 
 // Files tresor writes at init besides the policy and vault.yaml.
 const (
-	gitattributes = "# tresor: secret files diff and merge as text; journal entries are never edited\n*.secret diff=tresor merge=tresor\njournal/*.entry -diff\n"
+	gitattributes = "# tresor: secret files name tresor's diff and merge drivers (git falls back to text while they are not configured)\n*.secret diff=tresor merge=tresor\n"
 	gitignore     = "# tresor: this machine's caches, lock and access log\nlocal/\n"
 )
 
@@ -84,7 +84,11 @@ func (v *Vault) create(member string) error {
 	rand.Read(rnd[:])
 	vaultID := hex.EncodeToString(rnd[:])
 	for _, d := range []string{secretsDir, journalDir, localDir} {
-		if err := v.root.Mkdir(d, 0o755); err != nil {
+		perm := os.FileMode(0o755)
+		if d == localDir {
+			perm = 0o700 // caches of this machine, some sealed to its identity
+		}
+		if err := v.root.Mkdir(d, perm); err != nil {
 			return fmt.Errorf("creating %s: %w", d, unwrapPath(err))
 		}
 	}
