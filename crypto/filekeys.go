@@ -186,6 +186,9 @@ func DecryptCached(armored []byte, fileSHA [32]byte, id *Identity, cache *FileKe
 		}
 		// An entry that does not serve is dropped; the identity decides.
 		cache.mu.Lock()
+		if e, ok := cache.keys[fileSHA]; ok {
+			cache.size -= 32 + len(e)
+		}
 		delete(cache.keys, fileSHA)
 		cache.changed = true
 		cache.mu.Unlock()

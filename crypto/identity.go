@@ -168,7 +168,9 @@ func ParseIdentity(text []byte, opts ParseOptions) (*Identity, error) {
 	trimmed := bytes.TrimSpace(text)
 	switch {
 	case bytes.HasPrefix(trimmed, []byte("age-encryption.org/")) || bytes.HasPrefix(trimmed, []byte(armor.Header)):
-		return parseProtected(trimmed, opts)
+		// Binary age files end in a random tag byte, which may look like
+		// whitespace: trim only the front.
+		return parseProtected(bytes.TrimLeft(text, " \t\r\n"), opts)
 	case bytes.HasPrefix(trimmed, []byte("-----BEGIN ")):
 		return parseSSH(trimmed, opts)
 	}
@@ -244,9 +246,8 @@ func parsePlugin(key, recipient string, opts ParseOptions) (*Identity, error) {
 	if err != nil {
 		return nil, errors.New("malformed age plugin identity")
 	}
-	if recipient == "" {
-		recipient = k.Recipient().String()
-	}
+	// Without a "# public key:" comment the recipient is unknown: age's
+	// plugin identity can only give a placeholder.
 	// Plugin identities live in hardware or elsewhere: no text to derive a
 	// signer from, so plugin members read but cannot write.
 	return &Identity{kind: KindPlugin, ages: []age.Identity{k}, recipient: recipient}, nil

@@ -22,6 +22,9 @@ func IsPostQuantum(recipient string) bool { return strings.HasPrefix(recipient, 
 // plugins is the vault's allow-list of age plugin names.
 func NormalizeRecipient(s string, plugins []string) (string, error) {
 	s = strings.TrimSpace(s)
+	if strings.ContainsAny(s, "\r\n") {
+		return "", errors.New("a recipient is one line")
+	}
 	switch {
 	case strings.HasPrefix(s, "ssh-"):
 		k, _, _, _, err := ssh.ParseAuthorizedKey([]byte(s))

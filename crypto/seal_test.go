@@ -21,10 +21,10 @@ func testIdentities(t *testing.T) map[string]*crypto.Identity {
 	t.Helper()
 	k := testSSHKeys()
 	return map[string]*crypto.Identity{
-		"x25519":      mustGenerate(t, true),
+		"x25519":       mustGenerate(t, true),
 		"post-quantum": mustGenerate(t, false),
-		"ssh-ed25519": mustParseBytes(t, k.ed25519PEM),
-		"ssh-rsa":     mustParseBytes(t, k.rsaPEM),
+		"ssh-ed25519":  mustParseBytes(t, k.ed25519PEM),
+		"ssh-rsa":      mustParseBytes(t, k.rsaPEM),
 	}
 }
 
@@ -233,12 +233,9 @@ func TestAgeCLIInterop(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		out, err := exec.Command(agePath, "-d", "-i", idFile).
-			Output()
-		_ = out
 		cmd := exec.Command(agePath, "-d", "-i", idFile)
 		cmd.Stdin = bytes.NewReader(mustEncrypt(t, []byte("from tresor"), id.Recipient()))
-		out, err = cmd.Output()
+		out, err := cmd.Output()
 		if err != nil {
 			if ee, ok := err.(*exec.ExitError); ok && strings.Contains(string(ee.Stderr), "unknown") && !classic {
 				t.Logf("this age CLI does not know post-quantum keys: %s", ee.Stderr)
