@@ -275,7 +275,6 @@ func TestParseIdentityPassphraseAgeBinaryTrailingWhitespace(t *testing.T) {
 		t.Fatalf("age cannot open the test file: %v", err)
 	}
 
-
 	got, err := crypto.ParseIdentity(bin, crypto.ParseOptions{Passphrase: func() ([]byte, error) { return []byte("right"), nil }})
 	if err != nil {
 		t.Fatalf("right passphrase: %v", err)
