@@ -30,4 +30,8 @@ func killedBy(ee *exec.ExitError) (int, bool) {
 	return int(ws.Signal()), true
 }
 
-func ignoreBrokenPipe() { signal.Ignore(syscall.SIGPIPE) }
+// ignoreBrokenPipe keeps SIGPIPE from killing tresor (Go's default for a
+// broken stdout) without ignoring it: an ignored signal would stay ignored
+// in the child after exec, and a child writing to a closed pipe must still
+// die of SIGPIPE as it would without tresor.
+func ignoreBrokenPipe() { signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE) }
