@@ -487,6 +487,12 @@ func (v *Vault) loadEntries(add func(check int, entry, file, format string, args
 	if err != nil {
 		return nil, fmt.Errorf("opening journal: %w", unwrapPath(err))
 	}
+	er, err := newEntryReader(jr)
+	if err != nil {
+		dir.Close()
+		return nil, fmt.Errorf("opening journal: %w", unwrapPath(err))
+	}
+	defer er.close()
 	// Names only: ReadDir would lstat every entry on file systems that
 	// don't report types. A symlinked entry is harmless: its content must
 	// still hash to its own name, and os.Root keeps it inside the vault.
@@ -508,7 +514,7 @@ func (v *Vault) loadEntries(add func(check int, entry, file, format string, args
 			defer wg.Done()
 			buf := make([]byte, 0, 4096)
 			for i := w; i < len(ents); i += workers {
-				results[i].node, results[i].msg = loadEntry(jr, ents[i], &buf)
+				results[i].node, results[i].msg = loadEntry(er, ents[i], &buf)
 			}
 		}(w)
 	}
@@ -527,7 +533,7 @@ func (v *Vault) loadEntries(add func(check int, entry, file, format string, args
 
 // loadEntry reads one entry file through the journal root, using buf as
 // scratch space for reading.
-func loadEntry(jr *os.Root, name string, buf *[]byte) (*vnode, string) {
+func loadEntry(er *entryReader, name string, buf *[]byte) (*vnode, string) {
 	if strings.HasPrefix(name, ".") {
 		return nil, "" // temporary file of an interrupted write: tresor doctor
 	}
@@ -535,14 +541,15 @@ func loadEntry(jr *os.Root, name string, buf *[]byte) (*vnode, string) {
 	if !ok {
 		return nil, "is not a journal entry file name (renamed?)"
 	}
-	b, err := readInto(jr, name, buf)
+	scratch, err := er.read(name, buf)
 	if err != nil {
 		return nil, "cannot be read: " + unwrapPath(err).Error()
 	}
-	hash := crypto.HashHex(b)
+	hash := crypto.HashHex(scratch)
 	if !strings.HasPrefix(hash, prefix) {
 		return nil, "content does not match the hash in its name (edited or renamed)"
 	}
+	b := bytes.Clone(scratch) // the entry keeps its bytes; scratch is reused
 	e, err := format.ParseEntry(b)
 	if err != nil {
 		return nil, err.Error()
@@ -573,6 +580,9 @@ func markKnown(byHash map[string]*vnode, heads []string) {
 		}
 	}
 }
+
+// maxEntryRead bounds one entry file read.
+const maxEntryRead = format.MaxEntrySize
 
 // readInto reads a whole file into *buf (grown as needed) and returns a
 // copy the caller may keep.
