@@ -73,21 +73,11 @@ Examples:
 			if err != nil {
 				return err
 			}
-			v, _, err := openWithIdentity(c, t)
+			v, env, err := selectEnvironment(c, t, only)
 			if err != nil {
 				return err
 			}
 			defer v.Close()
-			env, err := v.Environment(vault.Selector{Prefix: c.String("prefix"), Only: only})
-			if err != nil {
-				return err
-			}
-			for _, s := range env.Skipped {
-				t.note("skipped %s: %s", s.Name, s.Reason)
-			}
-			for _, w := range env.Warnings {
-				t.note("warning: %s", w)
-			}
 			base := os.Environ()
 			if c.Bool("pristine") {
 				base = pristine(base)

@@ -74,3 +74,25 @@ func openWithIdentity(c *cli.Context, t *terminal) (*vault.Vault, *crypto.Found,
 	v.SetIdentity(id.Identity)
 	return v, id, nil
 }
+
+// selectEnvironment opens the vault with the user's identity and decrypts
+// the secrets --prefix and --only select, noting on stderr what was skipped
+// and what needs attention. The caller closes the vault.
+func selectEnvironment(c *cli.Context, t *terminal, only []string) (*vault.Vault, *vault.Environment, error) {
+	v, _, err := openWithIdentity(c, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	env, err := v.Environment(vault.Selector{Prefix: c.String("prefix"), Only: only})
+	if err != nil {
+		v.Close()
+		return nil, nil, err
+	}
+	for _, s := range env.Skipped {
+		t.note("skipped %s: %s", s.Name, s.Reason)
+	}
+	for _, w := range env.Warnings {
+		t.note("warning: %s", w)
+	}
+	return v, env, nil
+}

@@ -392,3 +392,17 @@ func TestKnownActionsParse(t *testing.T) {
 		}
 	}
 }
+
+// A parent spelled with escapes ("\x61…") unquotes to the same hash but is
+// not what MarshalUnsigned writes: it must be refused, or two files would
+// carry one entry.
+func TestParseEntryRejectsEscapedParent(t *testing.T) {
+	s := string(signed(t, setEntry()).Marshal())
+	escaped := strings.Replace(s, `["`+hashA, `["\x61`+hashA[1:], 1)
+	if escaped == s {
+		t.Fatal("edit changed nothing")
+	}
+	if _, err := format.ParseEntry([]byte(escaped)); err == nil {
+		t.Fatal("ParseEntry accepted an escaped parent hash")
+	}
+}

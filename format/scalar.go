@@ -132,31 +132,12 @@ func quotedList(items []string) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-func parseQuotedList(s string) (Names, error) {
-	inner, ok := strings.CutPrefix(s, "[")
-	if !ok {
-		return nil, errors.New("expected [ … ]")
-	}
-	inner, ok = strings.CutSuffix(inner, "]")
-	if !ok {
-		return nil, errors.New("expected [ … ]")
-	}
-	if inner == "" {
-		return Names{}, nil
-	}
-	parts := strings.Split(inner, ", ")
-	out := make(Names, len(parts))
-	for i, p := range parts {
-		u, err := strconv.Unquote(p)
-		if err != nil || !strings.HasPrefix(p, `"`) {
-			return nil, errors.New("expected double-quoted hashes")
-		}
-		out[i] = u
-	}
-	return out, nil
-}
+func parseQuotedList(s string) (Names, error) { return parseList(s, true) }
 
-func parseFlowList(s string) (Names, error) {
+func parseFlowList(s string) (Names, error) { return parseList(s, false) }
+
+// parseList reads "[a, b]"; with quoted, every item is double-quoted.
+func parseList(s string, quoted bool) (Names, error) {
 	inner, ok := strings.CutPrefix(s, "[")
 	if !ok {
 		return nil, errors.New("expected [ … ]")
@@ -171,11 +152,18 @@ func parseFlowList(s string) (Names, error) {
 	parts := strings.Split(inner, ", ")
 	out := make(Names, len(parts))
 	for i, p := range parts {
-		v, err := parseScalar(p)
+		var err error
+		if quoted {
+			out[i], err = strconv.Unquote(p)
+			if err != nil || strconv.Quote(out[i]) != p {
+				return nil, errors.New("expected double-quoted hashes")
+			}
+		} else {
+			out[i], err = parseScalar(p)
+		}
 		if err != nil {
 			return nil, err
 		}
-		out[i] = v
 	}
 	return out, nil
 }

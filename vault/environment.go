@@ -232,13 +232,5 @@ func (v *Vault) readSecretQuick(name string, buf *[]byte) (*format.SecretFile, e
 	if err != nil {
 		return nil, err
 	}
-	sf, err := format.ParseSecret(b)
-	if err != nil {
-		return nil, wrapProblem(ErrVerify, err, "restore it with git, or run tresor verify", "secret %s", name)
-	}
-	if sf.Header.Name != name {
-		return nil, problemf(ErrVerify, "files are not renamed by hand; use tresor mv, or restore it with git",
-			"secret file %s says it is %s: it was moved or swapped", secretPath(name), sf.Header.Name)
-	}
-	return sf, nil
+	return parseSecretFileOf(name, b)
 }

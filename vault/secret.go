@@ -139,6 +139,12 @@ func (v *Vault) readSecretFile(name string) (*format.SecretFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseSecretFileOf(name, b)
+}
+
+// parseSecretFileOf parses the bytes of secret name's file and checks that
+// the header names it.
+func parseSecretFileOf(name string, b []byte) (*format.SecretFile, error) {
 	sf, err := format.ParseSecret(b)
 	if err != nil {
 		return nil, wrapProblem(ErrVerify, err, "restore it with git, or run tresor verify", "secret %s", name)
