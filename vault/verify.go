@@ -106,6 +106,7 @@ type vnode struct {
 	clock   *chainClock
 	broken  bool        // failed a structural check, or descends from one that did
 	known   bool        // an ancestor of a head this clone verified before
+	badSig  bool        // set by a signature worker
 	policy  *policyNode // the policy in force after this entry
 }
 
@@ -220,11 +221,25 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 	// 2. Replay in topological order (seq strictly grows along edges).
 	clocks := newClockBuilder()
 	now := v.now().UTC()
+	// Signatures are checked by workers while the replay goes on (it is
+	// sequential and would leave a core idle) and while the files are
+	// checked: they are the floor of verification's cost.
 	type sigJob struct {
 		n   *vnode
 		key ed25519.PublicKey
 	}
-	var jobs []sigJob
+	var signed []*vnode // in replay order, for the report
+	sigJobs := make(chan sigJob, 1024)
+	var sigWG sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		sigWG.Add(1)
+		go func() {
+			defer sigWG.Done()
+			for j := range sigJobs {
+				j.n.badSig = crypto.Verify(j.key, j.n.entry.Signed, j.n.entry.Signature) != nil
+			}
+		}()
+	}
 	frontier := map[string][]write{}
 	var policyFrontier []*policyNode
 	skipped := 0
@@ -277,7 +292,8 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		case !ok:
 			add(CheckSignature, n.file, "", "actor %s has no signing key, so cannot write", e.Actor)
 		case !n.known:
-			jobs = append(jobs, sigJob{n, key})
+			signed = append(signed, n)
+			sigJobs <- sigJob{n, key}
 		}
 		authorized := true
 		if msg := authorize(before, e); msg != "" {
@@ -321,26 +337,7 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		add(CheckStructure, "", journalDir, "%d entries could not be checked: they are, or descend from, one reported above", skipped)
 	}
 
-	// Signatures, in parallel: they are the floor of verification's cost.
-	bad := make([]bool, len(jobs))
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(jobs); i += workers {
-				j := jobs[i]
-				bad[i] = crypto.Verify(j.key, j.n.entry.Signed, j.n.entry.Signature) != nil
-			}
-		}(w)
-	}
-	wg.Wait()
-	for i, j := range jobs {
-		if bad[i] {
-			add(CheckSignature, j.n.file, "", "signature does not verify with %s's key (forged or edited)", j.n.entry.Actor)
-		}
-	}
+	close(sigJobs)
 
 	// 3. Files against their latest entries.
 	st := &verifiedState{vault: v.File.ID, stamp: stamp, secrets: map[string]string{}}
@@ -443,6 +440,13 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		}
 	}
 	rep.Secrets = len(st.secrets)
+
+	sigWG.Wait()
+	for _, n := range signed {
+		if n.badSig {
+			add(CheckSignature, n.file, "", "signature does not verify with %s's key (forged or edited)", n.entry.Actor)
+		}
+	}
 
 	// Heads: entries no other entry names as parent.
 	for _, n := range nodes {
