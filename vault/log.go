@@ -37,10 +37,25 @@ func (v *Vault) Log(name string, since time.Time) ([]LogEntry, error) {
 		}
 		return nodes[i].hash < nodes[j].hash
 	})
+	// An entry counts as no older than its parents for --since, whatever
+	// time it claims: a backdated entry (which verify reports) must not
+	// hide from the recent audit trail.
+	byHash := make(map[string]*vnode, len(nodes))
+	effective := make(map[*vnode]time.Time, len(nodes))
+	for _, n := range nodes {
+		byHash[n.hash] = n
+	}
 	out := []LogEntry{}
 	for _, n := range nodes {
 		e := n.entry
-		if e.Time.Before(since) {
+		t := e.Time
+		for _, p := range e.Parents {
+			if pn := byHash[p]; pn != nil && effective[pn].After(t) {
+				t = effective[pn]
+			}
+		}
+		effective[n] = t
+		if t.Before(since) {
 			continue
 		}
 		writes := writesOf(e)
