@@ -118,9 +118,15 @@ func TestParseIdentityText(t *testing.T) {
 func TestParseIdentityRejects(t *testing.T) {
 	other := mustGenerate(t, true)
 	// A valid key with its checksum broken: the error must not echo it.
-	broken := fixedIdentity[:len(fixedIdentity)-1] + "A"
-	brokenPQ := mustGenerate(t, false).SecretText()
-	brokenPQ = brokenPQ[:len(brokenPQ)-1] + "A"
+	// Change the last checksum character (to another valid one).
+	breakLast := func(s string) string {
+		if strings.HasSuffix(s, "A") {
+			return s[:len(s)-1] + "C"
+		}
+		return s[:len(s)-1] + "A"
+	}
+	broken := breakLast(fixedIdentity)
+	brokenPQ := breakLast(mustGenerate(t, false).SecretText())
 	for _, tc := range []struct{ name, text string }{
 		{"empty", ""},
 		{"only comments", "# public key: " + fixedRecipient + "\n\n# nothing else\n"},
