@@ -162,6 +162,11 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 		return nil, err
 	}
 	v.saveFileKeyCache(cache, st)
+	read := make([]string, len(env.Vars))
+	for i, ev := range env.Vars {
+		read[i] = ev.Secret
+	}
+	v.logAccess("env", read)
 	return env, nil
 }
 

@@ -199,6 +199,7 @@ func (v *Vault) Get(name string) ([]byte, *Secret, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	v.logAccess("get", []string{name})
 	return value, &sf.Header, nil
 }
 

@@ -1,0 +1,35 @@
+package vault
+
+import (
+	"os"
+	"strings"
+	"time"
+)
+
+// accessLog is where reads are recorded on the reading machine. Reads
+// cannot be enforced offline; the log lets a member see what this machine
+// decrypted, and when. It is in local/, never committed.
+const accessLog = localDir + "/access.log"
+
+// logAccess appends one line: time, member, what, secret names. Names only,
+// never values. A failure to log does not fail the read: the log is a
+// record for the machine's owner, not a control.
+func (v *Vault) logAccess(what string, names []string) {
+	if len(names) == 0 {
+		return
+	}
+	who, err := v.actor()
+	if err != nil {
+		who = "recipient:" + short(v.identity.Recipient())
+	}
+	line := v.now().UTC().Format(time.RFC3339) + " " + who + " " + what + " " + strings.Join(names, " ") + "\n"
+	if err := v.root.MkdirAll(localDir, 0o700); err != nil {
+		return
+	}
+	f, err := v.root.OpenFile(accessLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return
+	}
+	f.WriteString(line)
+	f.Close()
+}
