@@ -64,6 +64,9 @@ func Decrypt(armored []byte, id *Identity, maxSize int) ([]byte, error) {
 }
 
 func decryptWith(armored []byte, ids []age.Identity, maxSize int) ([]byte, error) {
+	if out, err := decryptOneChunk(armored, ids, maxSize); !errors.Is(err, errNotOneChunk) {
+		return out, err
+	}
 	r, err := age.Decrypt(armor.NewReader(bytes.NewReader(armored)), ids...)
 	if err != nil {
 		var noMatch *age.NoIdentityMatchError

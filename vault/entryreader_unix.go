@@ -39,6 +39,13 @@ func (r *entryReader) read(name string, buf *[]byte) ([]byte, error) {
 		return nil, err
 	}
 	defer unix.Close(fd)
+	return readFD(fd, buf)
+}
+
+// readFD reads an open file to its end into *buf (grown as needed) and
+// returns the bytes, which stay valid until *buf is reused. A short read of
+// a regular file is its end.
+func readFD(fd int, buf *[]byte) ([]byte, error) {
 	b := (*buf)[:0]
 	for {
 		if len(b) == cap(b) {

@@ -111,9 +111,11 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 		go func(w int) {
 			defer wg.Done()
 			buf := make([]byte, 0, 16<<10)
+			files := v.newSecretReader()
+			defer files.close()
 			for i := w; i < len(chosen); i += workers {
 				name := chosen[i]
-				sf, err := v.readSecretQuick(name, &buf)
+				sf, err := readSecretQuick(files, name, &buf)
 				if errors.Is(err, fs.ErrNotExist) {
 					err = problemf(ErrVerify, "restore it with git, or tresor doctor after a crash",
 						"%s is missing, but the journal records it and no entry removed it", secretPath(name))
@@ -228,12 +230,11 @@ func checkEnvNames(vars []EnvVar) error {
 }
 
 // readSecretQuick reads and parses a secret file without checking each path
-// component for symlinks, for reads of many files whose hashes are checked
-// against the journal right after: a file reached through a symlink is
-// another secret's file, whose header names it and whose hash differs.
-// os.Root still keeps every path inside the vault.
-func (v *Vault) readSecretQuick(name string, buf *[]byte) (*format.SecretFile, error) {
-	b, err := readInto(v.root, osPath(secretPath(name)), buf)
+// component for symlinks separately (the reader refuses them in one go),
+// for reads of many files whose hashes are checked against the journal
+// right after.
+func readSecretQuick(files *secretReader, name string, buf *[]byte) (*format.SecretFile, error) {
+	b, err := files.read(secretPath(name), buf)
 	if err != nil {
 		return nil, err
 	}

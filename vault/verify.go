@@ -391,6 +391,8 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 	}
 	sort.Strings(names)
 	scratch := make([]byte, 0, 8192)
+	files := v.newSecretReader()
+	defer files.close()
 	for _, name := range names {
 		fr := frontier[name]
 		rel := secretPath(name)
@@ -419,7 +421,7 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		}
 		// listSecretNames walked the tree and refused symlinks, so read
 		// the file without checking each path component again.
-		b, err := readInto(v.root, osPath(rel), &scratch)
+		b, err := files.read(rel, &scratch)
 		if err != nil {
 			add(CheckFiles, w.node.file, rel, "cannot be read: %v", unwrapPath(err))
 			continue
