@@ -299,6 +299,8 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		if msg := authorize(before, e); msg != "" {
 			add(CheckSignature, n.file, "", "%s", msg)
 			authorized = false
+		} else if msg := readersAsPolicy(before, e); msg != "" {
+			add(CheckSignature, n.file, "", "%s", msg)
 		}
 		// Entries must not be dated before their parents (beyond a day of
 		// clock skew between machines): a backdated entry would hide from
@@ -720,6 +722,28 @@ func authorize(pn *policyNode, e *format.SignedEntry) string {
 				return fmt.Sprintf("member %s re-encrypted %s but is neither its writer nor an admin", e.Actor, name)
 			}
 		}
+	}
+	return ""
+}
+
+// readersAsPolicy returns why a secret write's recorded readers are not
+// the ones the policy in force gives its name, or "". tresor computes them
+// from that policy; an entry that lists others was not written by tresor.
+// (A resolve records the readers of the version it keeps, which a
+// concurrent policy may have chosen, so it is not judged here.)
+func readersAsPolicy(pn *policyNode, e *format.SignedEntry) string {
+	switch e.Action {
+	case format.ActionSet, format.ActionRotate, format.ActionMove:
+	default:
+		return ""
+	}
+	if e.Details == nil {
+		return "the entry does not record the readers of " + e.Target
+	}
+	want := pn.policy.ReadersOf(e.Target)
+	if !slices.Equal([]string(e.Details.Readers), want) {
+		return fmt.Sprintf("it encrypts %s to [%s], the policy in force gives [%s]",
+			e.Target, strings.Join(e.Details.Readers, ", "), strings.Join(want, ", "))
 	}
 	return ""
 }
