@@ -187,6 +187,7 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 	// The new entry is now the only head; record what it changed so that
 	// the next read or write need not verify the journal again.
 	st.heads = []string{crypto.HashHex(entryBytes)}
+	st.seen[gitBranch(v.Dir)] = st.heads
 	st.maxSeq = e.Seq
 	for name, h := range writesOf(signed) {
 		if h == "" {

@@ -28,6 +28,9 @@ type verifiedState struct {
 	maxSeq int
 	policy string
 	heads  []string
+	// seen are the heads verified last on each branch (see gitBranch),
+	// for the rollback check.
+	seen map[string][]string
 	// policyConflict: concurrent policy changes await an admin.
 	policyConflict bool
 	conflicts      []string
@@ -60,6 +63,16 @@ func (st *verifiedState) marshal() []byte {
 	for _, h := range st.heads {
 		fmt.Fprintf(&b, "head %s\n", h)
 	}
+	branches := make([]string, 0, len(st.seen))
+	for br := range st.seen {
+		branches = append(branches, br)
+	}
+	sort.Strings(branches)
+	for _, br := range branches {
+		for _, h := range st.seen[br] {
+			fmt.Fprintf(&b, "seen %s %s\n", br, h)
+		}
+	}
 	for i, c := range st.conflicts {
 		hs := make([]string, len(st.conflictHashes[i]))
 		for j, h := range st.conflictHashes[i] {
@@ -82,7 +95,7 @@ func (st *verifiedState) marshal() []byte {
 }
 
 func parseVerifiedState(b []byte) (*verifiedState, error) {
-	st := &verifiedState{secrets: map[string]string{}}
+	st := &verifiedState{secrets: map[string]string{}, seen: map[string][]string{}}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	if !sc.Scan() || sc.Text() != verifiedTag {
@@ -104,6 +117,11 @@ func parseVerifiedState(b []byte) (*verifiedState, error) {
 		case "head":
 			if format.IsHash(val) {
 				st.heads = append(st.heads, val)
+			}
+		case "seen":
+			br, h, ok := strings.Cut(val, " ")
+			if ok && format.IsHash(h) {
+				st.seen[br] = append(st.seen[br], h)
 			}
 		case "conflict":
 			name, list, _ := strings.Cut(val, " ")

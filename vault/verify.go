@@ -214,8 +214,11 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	branch := gitBranch(v.Dir)
 	if prev != nil && prev.vault == v.File.ID && !opts.Full {
-		markKnown(byHash, prev.heads)
+		for _, heads := range prev.seen {
+			markKnown(byHash, heads)
+		}
 	}
 
 	// 2. Replay in topological order (seq strictly grows along edges).
@@ -342,7 +345,7 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 	close(sigJobs)
 
 	// 3. Files against their latest entries.
-	st := &verifiedState{vault: v.File.ID, stamp: stamp, secrets: map[string]string{}}
+	st := &verifiedState{vault: v.File.ID, stamp: stamp, secrets: map[string]string{}, seen: map[string][]string{}}
 	for _, n := range nodes {
 		st.maxSeq = max(st.maxSeq, n.entry.Seq)
 	}
@@ -461,14 +464,21 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 	sort.Strings(rep.Heads)
 	st.heads = rep.Heads
 
-	// 4. Rollback: every head this clone verified before must still exist.
-	if prev != nil && prev.vault == v.File.ID && !opts.AcceptRollback {
-		for _, h := range prev.heads {
-			if _, ok := byHash[h]; !ok {
-				add(CheckRollback, "", journalDir, "entry %s…, verified on this clone before, is gone: the journal went backwards (a rollback, a reset, or a checkout of a branch that is behind; if that was deliberate: tresor verify --accept-rollback)", h[:16])
+	// 4. Rollback: every head verified before on this branch must still
+	// exist. (Heads are kept per branch: another branch may well be behind.)
+	if prev != nil && prev.vault == v.File.ID {
+		for br, heads := range prev.seen {
+			st.seen[br] = heads
+		}
+		if !opts.AcceptRollback {
+			for _, h := range prev.seen[branch] {
+				if _, ok := byHash[h]; !ok {
+					add(CheckRollback, "", journalDir, "entry %s…, verified on this branch of this clone before, is gone: the journal went backwards (a rollback, a reset or a rewritten history; if that was deliberate: tresor verify --accept-rollback)", h[:16])
+				}
 			}
 		}
 	}
+	st.seen[branch] = rep.Heads
 	rep.state = st
 	if len(rep.hardFindings()) == 0 {
 		if err := v.writeVerifiedState(st); err != nil {
