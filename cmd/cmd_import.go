@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -139,10 +138,6 @@ func planImport(t *terminal, v *vault.Vault, pairs []format.DotenvPair, prefix s
 			envOwner[s.Env] = s.Name
 		}
 	}
-	member, err := v.Member()
-	if err != nil {
-		return nil, err
-	}
 	var plan []importItem
 	var exists []string
 	keyOf := map[string]string{}
@@ -167,18 +162,19 @@ func planImport(t *terminal, v *vault.Vault, pairs []format.DotenvPair, prefix s
 		} else if other, ok := byFolded[format.FoldName(name)]; ok {
 			return nil, fmt.Errorf("%s would be stored as %s, which differs from the existing secret %s only by case; nothing imported", p.Key, name, other)
 		}
-		// The same rules v.Set applies, checked for every secret first so
-		// that a refusal does not leave half the file imported.
-		if !slices.Contains(v.Policy.WritersOf(name), member) {
-			return nil, fmt.Errorf("member %s may not write %s; nothing imported (tresor policy show lists the writers)", member, name)
-		}
-		if len(v.Policy.ReadersOf(name)) == 0 {
-			return nil, fmt.Errorf("no policy rule gives anyone read access to %s; nothing imported (tresor policy check)", name)
-		}
 		if owner, ok := envOwner[p.Key]; ok && owner != name {
 			t.note("warning: %s is also the env of %s: tresor env and exec will refuse both until one changes", p.Key, owner)
 		}
 		plan = append(plan, importItem{key: p.Key, name: name, value: p.Value})
+	}
+	// The rules v.Set applies, checked for every secret first so that a
+	// refusal does not leave half the file imported.
+	names := make([]string, len(plan))
+	for i, it := range plan {
+		names[i] = it.name
+	}
+	if err := v.CheckWritable(names); err != nil {
+		return nil, err
 	}
 	if len(exists) > 0 && !force {
 		return nil, usagef("pass --force to write a new version of each, or choose another --prefix",

@@ -89,19 +89,9 @@ func newHeader(name string, old *format.SecretFile, now time.Time) format.Secret
 // seal encrypts value under header h to the readers the policy gives h.Name,
 // binding the header, and returns the file bytes. It sets h.Readers.
 func (v *Vault) seal(h *format.SecretHeader, value []byte) ([]byte, error) {
-	readers := v.Policy.ReadersOf(h.Name)
-	if len(readers) == 0 {
-		return nil, problemf(ErrDenied, "add a rule that gives someone read access: tresor policy check",
-			"no policy rule gives anyone read access to %s", h.Name)
-	}
-	recipients := make([]string, len(readers))
-	byMember := map[string]string{}
-	for i, r := range readers {
-		recipients[i] = v.Policy.Members[r].Recipient
-		byMember[r] = recipients[i]
-	}
-	if err := crypto.CheckMix(readers, byMember); err != nil {
-		return nil, wrapProblem(nil, err, "give post-quantum and classic members separate rules (tresor policy check)", "cannot encrypt %s", h.Name)
+	readers, recipients, err := v.readersFor(h.Name)
+	if err != nil {
+		return nil, err
 	}
 	h.Readers = format.Names(readers)
 	sf, err := format.NewSecretFile(*h)
@@ -114,6 +104,41 @@ func (v *Vault) seal(h *format.SecretHeader, value []byte) ([]byte, error) {
 	}
 	sf.Armored = armored
 	return sf.Marshal(), nil
+}
+
+// CheckWritable checks, before a batch of writes, that the current member
+// may write every name and that the policy gives each readers who can share
+// one file, so that a refusal comes before the first write, not halfway.
+func (v *Vault) CheckWritable(names []string) error {
+	for _, name := range names {
+		if _, err := v.writerOf(name); err != nil {
+			return err
+		}
+		if _, _, err := v.readersFor(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readersFor returns the members the policy gives name and their
+// recipients, refusing a name no one could read and readers that mix
+// post-quantum and classic keys.
+func (v *Vault) readersFor(name string) (readers, recipients []string, err error) {
+	readers = v.Policy.ReadersOf(name)
+	if len(readers) == 0 {
+		return nil, nil, problemf(ErrDenied, "add a rule that gives someone read access: tresor policy check",
+			"no policy rule gives anyone read access to %s", name)
+	}
+	byMember := map[string]string{}
+	for _, r := range readers {
+		recipients = append(recipients, v.Policy.Members[r].Recipient)
+		byMember[r] = v.Policy.Members[r].Recipient
+	}
+	if err := crypto.CheckMix(readers, byMember); err != nil {
+		return nil, nil, wrapProblem(nil, err, "give post-quantum and classic members separate rules (tresor policy check)", "cannot encrypt %s", name)
+	}
+	return readers, recipients, nil
 }
 
 // writerOf returns the current member if they may write name.
