@@ -3,7 +3,7 @@
 package vault
 
 import (
-	"errors"
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -42,31 +42,31 @@ func (r *entryReader) read(name string, buf *[]byte) ([]byte, error) {
 	return readFD(fd, buf)
 }
 
-// readFD reads an open file to its end into *buf (grown as needed) and
-// returns the bytes, which stay valid until *buf is reused. A short read of
-// a regular file is its end.
-func readFD(fd int, buf *[]byte) ([]byte, error) {
-	b := (*buf)[:0]
+// readFD reads an open file to its end into *buf (see readAll).
+func readFD(fd int, buf *[]byte) ([]byte, error) { return readAll(&fdReader{fd: fd}, buf) }
+
+// fdReader reads a regular file with read(2). A short read of a regular
+// file is its end, which saves the read that would return 0.
+type fdReader struct {
+	fd  int
+	eof bool
+}
+
+func (r *fdReader) Read(p []byte) (int, error) {
+	if r.eof {
+		return 0, io.EOF
+	}
 	for {
-		if len(b) == cap(b) {
-			if cap(b) >= maxEntryRead {
-				return nil, errors.New("file too large")
-			}
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := unix.Read(fd, b[len(b):cap(b)])
+		n, err := unix.Read(r.fd, p)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		short := len(b)+n < cap(b)
-		b = b[:len(b)+n]
-		if n == 0 || short {
-			break
+		if n < len(p) {
+			r.eof = true
 		}
+		return n, nil
 	}
-	*buf = b
-	return b, nil
 }

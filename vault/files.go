@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -214,4 +215,46 @@ func syncIf(sync bool, f *os.File) error {
 		return nil
 	}
 	return f.Sync()
+}
+
+// maxEntryRead bounds one read of a journal entry or secret file.
+const maxEntryRead = format.MaxEntrySize
+
+// readInto reads a whole file through r into *buf (grown as needed) and
+// returns a copy the caller may keep.
+func readInto(r *os.Root, name string, buf *[]byte) ([]byte, error) {
+	f, err := r.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := readAll(f, buf)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(b), nil
+}
+
+// readAll reads r to its end into *buf, growing it as needed up to
+// maxEntryRead, and returns the bytes, valid until *buf is reused.
+func readAll(r io.Reader, buf *[]byte) ([]byte, error) {
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			if cap(b) >= maxEntryRead {
+				return nil, errors.New("file too large")
+			}
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF || n == 0 && err == nil {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	*buf = b
+	return b, nil
 }

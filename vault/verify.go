@@ -3,10 +3,7 @@ package vault
 import (
 	"bytes"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path"
 	"runtime"
 	"slices"
@@ -597,38 +594,6 @@ func markKnown(byHash map[string]*vnode, heads []string) {
 			}
 		}
 	}
-}
-
-// maxEntryRead bounds one entry file read.
-const maxEntryRead = format.MaxEntrySize
-
-// readInto reads a whole file into *buf (grown as needed) and returns a
-// copy the caller may keep.
-func readInto(r *os.Root, name string, buf *[]byte) ([]byte, error) {
-	f, err := r.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b := (*buf)[:0]
-	for {
-		if len(b) == cap(b) {
-			if len(b) >= format.MaxEntrySize {
-				return nil, errors.New("file too large")
-			}
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := f.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF || n == 0 && err == nil {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	*buf = b
-	return bytes.Clone(b), nil
 }
 
 // policyBefore returns the policy in force for n: the one after its
