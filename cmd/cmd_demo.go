@@ -70,7 +70,7 @@ func runDemo(t *terminal, dir string) error {
 	step("set prod/db/password --generate --env DATABASE_PASSWORD", "a random 32-character value, encrypted to the readers the policy names")
 	g, _ := format.ParseGenerator("")
 	env := "DATABASE_PASSWORD"
-	h, err := v.Set("prod/db/password", generate(g), vault.SetOptions{Env: &env})
+	h, err := v.Set("prod/db/password", crypto.RandomValue(g), vault.SetOptions{Env: &env})
 	if err != nil {
 		return err
 	}

@@ -44,9 +44,7 @@ Examples:
 				if len(rep.Repairs) == 0 {
 					fmt.Fprintln(t.stdout, "nothing left behind by an interrupted change")
 				}
-				for _, f := range rep.Verify.Findings {
-					fmt.Fprintf(t.stdout, "%s [check %d] %s\n", t.paint(red, "FAIL"), f.Check, f)
-				}
+				printFindings(t, rep.Verify.Findings)
 				if rep.Verify.OK() {
 					fmt.Fprintln(t.stdout, "the vault verifies")
 				}

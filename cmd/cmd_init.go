@@ -119,12 +119,3 @@ func relOrAbs(p string) string {
 	}
 	return p
 }
-
-// withGlobal adds --vault and --identity to a command's flags, so they may
-// follow the command name as well as precede it.
-func withGlobal(flags ...cli.Flag) []cli.Flag {
-	return append(flags,
-		&cli.StringFlag{Name: "vault", Usage: "the vault `DIR` (default: .tresor/ found by walking up)", EnvVars: []string{"TRESOR_VAULT"}},
-		&cli.StringFlag{Name: "identity", Aliases: []string{"i"}, Usage: "read the identity from `FILE`"},
-	)
-}

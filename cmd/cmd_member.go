@@ -2,8 +2,6 @@ package cmd
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -129,56 +127,19 @@ Example:
 						return err
 					}
 					defer v.Close()
-					p := v.Policy
-					type item struct {
-						Name      string   `json:"name"`
-						Recipient string   `json:"recipient"`
-						Signer    string   `json:"signer,omitempty"`
-						CanSign   bool     `json:"can_sign"`
-						Groups    []string `json:"groups"`
-						Admin     bool     `json:"admin"`
-					}
-					items := []item{}
-					for name, m := range p.Members {
-						_, canSign, _ := crypto.SignerOf(m.Recipient, m.Signer)
-						groups := []string{}
-						for g, list := range p.Groups {
-							for _, x := range list {
-								if x == name {
-									groups = append(groups, g)
-								}
-							}
-						}
-						sort.Strings(groups)
-						items = append(items, item{name, m.Recipient, m.Signer, canSign, groups, p.IsAdmin(name)})
-					}
-					sort.Slice(items, func(i, j int) bool { return items[i].Name < items[j].Name })
+					items := v.Members()
 					if c.Bool("json") {
 						return printJSON(t.stdout, items)
 					}
 					tb := newTable(t.stdout, "NAME", "KEY", "GROUPS", "ADMIN", "SIGNS")
 					for _, it := range items {
-						tb.row(it.Name, keyType(it.Recipient), joinNames(it.Groups), yesNo(it.Admin), yesNo(it.CanSign))
+						tb.row(it.Name, crypto.KindOfRecipient(it.Recipient).Short(), joinNames(it.Groups), yesNo(it.Admin), yesNo(it.CanSign))
 					}
 					return tb.flush()
 				},
 			},
 		},
 	}
-}
-
-func keyType(recipient string) string {
-	switch {
-	case crypto.IsPostQuantum(recipient):
-		return "age post-quantum"
-	case strings.HasPrefix(recipient, "ssh-ed25519 "):
-		return "ssh-ed25519"
-	case strings.HasPrefix(recipient, "ssh-rsa "):
-		return "ssh-rsa"
-	case strings.HasPrefix(recipient, "age1") && len(recipient) == 62:
-		return "age X25519"
-	}
-	return "age plugin"
 }
 
 func yesNo(b bool) string {

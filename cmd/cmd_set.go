@@ -1,12 +1,11 @@
 package cmd
 
 import (
-	"crypto/rand"
 	"fmt"
-	"math/big"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/tresor-dev/tresor/crypto"
 	"github.com/tresor-dev/tresor/format"
 	"github.com/tresor-dev/tresor/vault"
 )
@@ -69,7 +68,7 @@ Examples:
 				if err != nil {
 					return usagef("", "--generate: %v", err)
 				}
-				value = generate(g)
+				value = crypto.RandomValue(g)
 			} else {
 				value, err = t.readValue(name, format.MaxValueSize)
 				if err != nil {
@@ -84,21 +83,6 @@ Examples:
 			return nil
 		},
 	}
-}
-
-// generate draws a value from crypto/rand, uniformly over the charset.
-func generate(g format.Generator) []byte {
-	chars := format.Charsets[g.Charset]
-	out := make([]byte, g.Length)
-	max := big.NewInt(int64(len(chars)))
-	for i := range out {
-		n, err := rand.Int(rand.Reader, max)
-		if err != nil {
-			panic("crypto/rand failed: " + err.Error())
-		}
-		out[i] = chars[n.Int64()]
-	}
-	return out
 }
 
 func oneArg(c *cli.Context, what string) (string, error) {

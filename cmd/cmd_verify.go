@@ -58,9 +58,7 @@ Examples:
 					return err
 				}
 			} else {
-				for _, f := range rep.Findings {
-					fmt.Fprintf(t.stdout, "%s [check %d] %s\n", t.paint(red, "FAIL"), f.Check, f)
-				}
+				printFindings(t, rep.Findings)
 				if rep.OK() {
 					fmt.Fprintf(t.stdout, "ok: %d journal entries, %d secrets, genesis %s\n", rep.Entries, rep.Secrets, rep.Genesis)
 				}
@@ -75,4 +73,11 @@ Examples:
 
 func verifyFailed(n int) error {
 	return fmt.Errorf("%w: %d problem(s), listed above", vault.ErrVerify, n)
+}
+
+// printFindings prints one line per verification failure.
+func printFindings(t *terminal, findings []vault.Finding) {
+	for _, f := range findings {
+		fmt.Fprintf(t.stdout, "%s [check %d] %s\n", t.paint(red, "FAIL"), f.Check, f)
+	}
 }

@@ -1,14 +1,9 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/tresor-dev/tresor/vault"
 )
 
 func whoamiCommand(t *terminal) *cli.Command {
@@ -78,14 +73,3 @@ Examples:
 		},
 	}
 }
-
-func unwrapPathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-var _ = os.Stdout
-var _ = vault.DirName

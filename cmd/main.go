@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -29,7 +28,7 @@ const (
 	exitUsage      = 2
 	exitVerify     = 3
 	exitNoIdentity = 4
-	exitStatus     = 5
+	// 5 (status check failed) belongs to tresor status, not built yet.
 )
 
 const exitCodesHelp = `EXIT CODES:
@@ -74,13 +73,9 @@ func exitCode(err error) int {
 		errors.Is(err, crypto.ErrPassphraseNeeded), errors.Is(err, crypto.ErrBadPassphrase),
 		errors.Is(err, crypto.ErrNamedFileMissing):
 		return exitNoIdentity
-	case errors.Is(err, errStatusFailed):
-		return exitStatus
 	}
 	return exitError
 }
-
-var errStatusFailed = errors.New("status check failed")
 
 // reportError prints one "tresor: error:" line, and a hint where there is
 // one, and returns the exit code.
@@ -224,5 +219,3 @@ func writeAll(w io.Writer, b []byte) error {
 	_, err := w.Write(b)
 	return err
 }
-
-var _ = os.Stdout

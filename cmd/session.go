@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -95,4 +97,23 @@ func selectEnvironment(c *cli.Context, t *terminal, only []string) (*vault.Vault
 		t.note("warning: %s", w)
 	}
 	return v, env, nil
+}
+
+// withGlobal adds --vault and --identity to a command's flags, so they may
+// follow the command name as well as precede it.
+func withGlobal(flags ...cli.Flag) []cli.Flag {
+	return append(flags,
+		&cli.StringFlag{Name: "vault", Usage: "the vault `DIR` (default: .tresor/ found by walking up)", EnvVars: []string{"TRESOR_VAULT"}},
+		&cli.StringFlag{Name: "identity", Aliases: []string{"i"}, Usage: "read the identity from `FILE`"},
+	)
+}
+
+// unwrapPathErr drops the path an *fs.PathError repeats (messages name it
+// already).
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

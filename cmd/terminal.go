@@ -37,7 +37,6 @@ type color string
 const (
 	red    color = "\x1b[31m"
 	yellow color = "\x1b[33m"
-	green  color = "\x1b[32m"
 	bold   color = "\x1b[1m"
 )
 

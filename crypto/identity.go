@@ -30,6 +30,14 @@ const (
 	KindPlugin     Kind = "age plugin"
 )
 
+// Short is the kind in a few words, for tables.
+func (k Kind) Short() string {
+	if k == KindHybrid {
+		return "age post-quantum"
+	}
+	return string(k)
+}
+
 // An Identity is what a member holds: it decrypts the secrets encrypted to
 // its recipient and, when it can, signs journal entries.
 type Identity struct {

@@ -113,3 +113,19 @@ func CheckMix(members []string, recipients map[string]string) error {
 	}
 	return nil
 }
+
+// KindOfRecipient says what kind of key a (normalized) recipient is.
+func KindOfRecipient(recipient string) Kind {
+	switch {
+	case IsPostQuantum(recipient):
+		return KindHybrid
+	case strings.HasPrefix(recipient, "ssh-ed25519 "):
+		return KindSSHEd25519
+	case strings.HasPrefix(recipient, "ssh-rsa "):
+		return KindSSHRSA
+	}
+	if _, err := age.ParseX25519Recipient(recipient); err == nil {
+		return KindX25519
+	}
+	return KindPlugin
+}

@@ -244,3 +244,33 @@ func (v *Vault) CheckPolicy() (*PolicyReport, error) {
 	}
 	return rep, nil
 }
+
+// A MemberInfo is one member as tresor member ls shows it.
+type MemberInfo struct {
+	Name      string   `json:"name"`
+	Recipient string   `json:"recipient"`
+	Signer    string   `json:"signer,omitempty"`
+	CanSign   bool     `json:"can_sign"`
+	Groups    []string `json:"groups"`
+	Admin     bool     `json:"admin"`
+}
+
+// Members lists the members, sorted by name, with their groups and whether
+// they are admins and can sign.
+func (v *Vault) Members() []MemberInfo {
+	p := v.Policy
+	out := []MemberInfo{}
+	for name, m := range p.Members {
+		_, canSign, _ := crypto.SignerOf(m.Recipient, m.Signer)
+		groups := []string{}
+		for g, list := range p.Groups {
+			if slices.Contains(list, name) {
+				groups = append(groups, g)
+			}
+		}
+		sort.Strings(groups)
+		out = append(out, MemberInfo{name, m.Recipient, m.Signer, canSign, groups, p.IsAdmin(name)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
