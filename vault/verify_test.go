@@ -59,3 +59,52 @@ func TestVerifyReportsReadersThePolicyDidNotGive(t *testing.T) {
 		t.Fatalf("findings = %v", rep.Findings)
 	}
 }
+
+// Signatures of entries this clone verified before are not checked again;
+// --full checks them. Shown with an entry whose signature is bad but which
+// local/verified claims was verified (as only a tampered local/ could).
+func TestVerifySkipsKnownSignaturesUnlessFull(t *testing.T) {
+	alice, _ := crypto.Generate(true)
+	v, err := Init(filepath.Join(t.TempDir(), DirName), InitOptions{Member: "alice", Identity: alice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if _, err := v.Set("app/x", []byte("value"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := v.readVerifiedState()
+	if err != nil || st == nil {
+		t.Fatal("no verified state", err)
+	}
+	// Re-record the same write with a signature by another key.
+	mallory, _ := crypto.Generate(true)
+	e := format.Entry{Seq: st.maxSeq + 1, Parents: format.Names(st.heads), Time: v.timeNow(), Actor: "alice",
+		Action: format.ActionSet, Target: "app/x", File: st.secrets["app/x"],
+		Details: &format.Details{Version: 1, Readers: format.Names{"alice"}}}
+	unsigned, err := e.MarshalUnsigned()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, _ := mallory.Sign(unsigned)
+	b := (&format.SignedEntry{Entry: e, Signed: unsigned, Signature: sig}).Marshal()
+	h := crypto.HashHex(b)
+	if err := v.writeNew(journalDir+"/"+format.EntryFileName(e.Seq, h), b); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := v.Verify(VerifyOptions{})
+	if err != nil || rep.OK() {
+		t.Fatalf("an unknown bad signature must fail: %v %v", err, rep.Findings)
+	}
+	st.seen[gitBranch(v.Dir)] = []string{h}
+	if err := v.writeVerifiedState(st); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := v.Verify(VerifyOptions{}); err != nil || !rep.OK() {
+		t.Fatalf("a known entry's signature is not checked again: %v %v", err, rep.Findings)
+	}
+	rep, err = v.Verify(VerifyOptions{Full: true})
+	if err != nil || rep.OK() || !strings.Contains(rep.Findings[0].Message, "signature does not verify") {
+		t.Fatalf("--full must re-check it: %v %v", err, rep.Findings)
+	}
+}
