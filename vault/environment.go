@@ -115,7 +115,7 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 			defer files.close()
 			for i := w; i < len(chosen); i += workers {
 				name := chosen[i]
-				sf, err := readSecretQuick(files, name, &buf)
+				sf, err := readSecretWith(files, name, &buf)
 				if errors.Is(err, fs.ErrNotExist) {
 					err = problemf(ErrVerify, "restore it with git, or tresor doctor after a crash",
 						"%s is missing, but the journal records it and no entry removed it", secretPath(name))
@@ -227,16 +227,4 @@ func checkEnvNames(vars []EnvVar) error {
 		seen[ev.Name] = ev.Secret
 	}
 	return nil
-}
-
-// readSecretQuick reads and parses a secret file without checking each path
-// component for symlinks separately (the reader refuses them in one go),
-// for reads of many files whose hashes are checked against the journal
-// right after.
-func readSecretQuick(files *secretReader, name string, buf *[]byte) (*format.SecretFile, error) {
-	b, err := files.read(secretPath(name), buf)
-	if err != nil {
-		return nil, err
-	}
-	return parseSecretFileOf(name, b)
 }

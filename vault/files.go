@@ -258,3 +258,12 @@ func readAll(r io.Reader, buf *[]byte) ([]byte, error) {
 	*buf = b
 	return b, nil
 }
+
+// readChecked reads a vault file through os.Root after refusing symlinks on
+// its path, and returns a copy.
+func (v *Vault) readChecked(rel string, buf *[]byte) ([]byte, error) {
+	if err := v.checkNoSymlinks(rel); err != nil {
+		return nil, err
+	}
+	return readInto(v.root, osPath(rel), buf)
+}

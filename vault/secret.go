@@ -157,7 +157,16 @@ func (v *Vault) writerOf(name string) (string, error) {
 // readSecretFile reads and parses the file of secret name. A missing secret
 // is an error wrapping fs.ErrNotExist and ErrNotFound.
 func (v *Vault) readSecretFile(name string) (*format.SecretFile, error) {
-	b, err := v.readFile(secretPath(name), format.MaxSecretFileSize)
+	files := v.newSecretReader()
+	defer files.close()
+	var buf []byte
+	return readSecretWith(files, name, &buf)
+}
+
+// readSecretWith reads and parses secret name's file with a reader that can
+// be reused across many files (see secretReader), using buf as scratch.
+func readSecretWith(files *secretReader, name string, buf *[]byte) (*format.SecretFile, error) {
+	b, err := files.read(secretPath(name), buf)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &Problem{class: ErrNotFound, msg: "no secret named " + name, hint: "tresor ls lists the secrets", cause: fs.ErrNotExist}
 	}

@@ -14,7 +14,7 @@ import (
 // openat2(2) relative to the vault directory, resolved beneath it with no
 // symlinks anywhere on the path (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), and
 // read with read(2): no *os.File, no descent component by component. Where
-// openat2 is missing (kernels before 5.6) it falls back to os.Root.
+// openat2 is missing (kernels before 5.6) it falls back to readChecked.
 type secretReader struct {
 	v   *Vault
 	dir *os.File
@@ -38,7 +38,7 @@ func (r *secretReader) close() {
 // read returns a copy of the file at rel (vault-relative, '/'-separated).
 func (r *secretReader) read(rel string, buf *[]byte) ([]byte, error) {
 	if r.fd < 0 {
-		return readInto(r.v.root, osPath(rel), buf)
+		return r.v.readChecked(rel, buf)
 	}
 	fd, err := unix.Openat2(r.fd, rel, &unix.OpenHow{
 		Flags:   unix.O_RDONLY | unix.O_CLOEXEC,
@@ -47,10 +47,14 @@ func (r *secretReader) read(rel string, buf *[]byte) ([]byte, error) {
 	switch {
 	case errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM):
 		r.fd = -1 // no openat2 here (or a seccomp filter refuses it)
-		return readInto(r.v.root, osPath(rel), buf)
+		return r.v.readChecked(rel, buf)
 	case errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EXDEV):
+		// A symlink on the path: name the component that is one.
+		if err := r.v.checkNoSymlinks(rel); err != nil {
+			return nil, err
+		}
 		return nil, problemf(ErrVerify, "tresor writes no symlinks: replace it with the file it points to, or remove it",
-			"%s is, or lies under, a symlink, which tresor refuses inside the vault", rel)
+			"%s lies under a symlink, which tresor refuses inside the vault", rel)
 	case errors.Is(err, unix.ENOENT):
 		return nil, os.ErrNotExist
 	case err != nil:

@@ -2,7 +2,8 @@
 
 package vault
 
-// A secretReader reads secret files by vault-relative path through os.Root.
+// A secretReader reads secret files by vault-relative path (readChecked:
+// os.Root, refusing symlinks on the path).
 type secretReader struct{ v *Vault }
 
 func (v *Vault) newSecretReader() *secretReader { return &secretReader{v: v} }
@@ -10,5 +11,5 @@ func (v *Vault) newSecretReader() *secretReader { return &secretReader{v: v} }
 func (r *secretReader) close() {}
 
 func (r *secretReader) read(rel string, buf *[]byte) ([]byte, error) {
-	return readInto(r.v.root, osPath(rel), buf)
+	return r.v.readChecked(rel, buf)
 }
