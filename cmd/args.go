@@ -120,3 +120,14 @@ func findCommand(cmds []*cli.Command, name string) *cli.Command {
 	}
 	return nil
 }
+
+// globList is a repeatable flag kept as given: urfave/cli's string slices
+// split values at commas, which would break globs like 'prod/{db,api}/*'.
+type globList []string
+
+func (g *globList) Set(s string) error {
+	*g = append(*g, s)
+	return nil
+}
+
+func (g *globList) String() string { return strings.Join(*g, " ") }

@@ -134,14 +134,3 @@ func (o envOptions) render(vars []vault.EnvVar) ([]byte, error) {
 	}
 	return out, nil
 }
-
-// globList is a repeatable flag kept as given: urfave/cli's string slices
-// split values at commas, which would break globs like 'prod/{db,api}/*'.
-type globList []string
-
-func (g *globList) Set(s string) error {
-	*g = append(*g, s)
-	return nil
-}
-
-func (g *globList) String() string { return strings.Join(*g, " ") }

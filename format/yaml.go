@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -49,13 +50,13 @@ func yamlErrorLine(err error) string {
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		msg := te.Errors[0]
 		// "line 3: cannot unmarshal !!str `hunter2` into int": cut at the quote.
-		if i := bytes.IndexByte([]byte(msg), '`'); i > 0 {
+		if i := strings.IndexByte(msg, '`'); i > 0 {
 			msg = msg[:i] + "(value omitted)"
 		}
 		return msg
 	}
 	s := err.Error()
-	if i := bytes.IndexByte([]byte(s), '\n'); i >= 0 {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
 	return s
