@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"filippo.io/age"
 	"filippo.io/age/agessh"
@@ -44,8 +45,12 @@ type Identity struct {
 	kind      Kind
 	ages      []age.Identity
 	recipient string
-	signer    ed25519.PrivateKey // nil when this kind cannot sign
-	text      string             // canonical secret text, for age keys only
+	// signer returns the signing key; nil when this kind cannot sign. It
+	// is derived on first use: deriving it computes a public key, and the
+	// first ed25519 base point multiplication in a process builds tables
+	// that cost over a millisecond, which commands that only read skip.
+	signer func() ed25519.PrivateKey
+	text   string // canonical secret text, for age keys only
 	// cacheSecret is private key material the file key cache is sealed
 	// under; empty for plugins.
 	cacheSecret []byte
@@ -73,7 +78,7 @@ func (id *Identity) Signer() string {
 	if id.signer == nil || id.kind == KindSSHEd25519 {
 		return ""
 	}
-	return EncodeSigner(id.signer.Public().(ed25519.PublicKey))
+	return EncodeSigner(id.signer().Public().(ed25519.PublicKey))
 }
 
 // SignerKey returns the public signing key, or nil.
@@ -81,7 +86,7 @@ func (id *Identity) SignerKey() ed25519.PublicKey {
 	if id.signer == nil {
 		return nil
 	}
-	return id.signer.Public().(ed25519.PublicKey)
+	return id.signer().Public().(ed25519.PublicKey)
 }
 
 // Sign signs msg with the identity's signing key.
@@ -89,7 +94,7 @@ func (id *Identity) Sign(msg []byte) (string, error) {
 	if id.signer == nil {
 		return "", fmt.Errorf("a %s identity cannot sign journal entries", id.kind)
 	}
-	return Sign(id.signer, msg), nil
+	return Sign(id.signer(), msg), nil
 }
 
 // Card is the short text a member hands to an admin: the recipient and,
@@ -235,7 +240,7 @@ func ParseIdentity(text []byte, opts ParseOptions) (*Identity, error) {
 }
 
 func ageIdentity(kind Kind, k age.Identity, recipient, text string) *Identity {
-	return &Identity{kind: kind, ages: []age.Identity{k}, recipient: recipient, signer: DeriveSigningKey(text), text: text, cacheSecret: []byte(text)}
+	return &Identity{kind: kind, ages: []age.Identity{k}, recipient: recipient, signer: sync.OnceValue(func() ed25519.PrivateKey { return DeriveSigningKey(text) }), text: text, cacheSecret: []byte(text)}
 }
 
 func parsePlugin(key, recipient string, opts ParseOptions) (*Identity, error) {
@@ -308,7 +313,7 @@ func sshEd25519(k ed25519.PrivateKey) (*Identity, error) {
 	if err != nil {
 		return nil, errors.New("unusable ssh-ed25519 key")
 	}
-	return &Identity{kind: KindSSHEd25519, ages: []age.Identity{id}, recipient: authorizedKey(pub), signer: k, cacheSecret: k.Seed()}, nil
+	return &Identity{kind: KindSSHEd25519, ages: []age.Identity{id}, recipient: authorizedKey(pub), signer: func() ed25519.PrivateKey { return k }, cacheSecret: k.Seed()}, nil
 }
 
 func authorizedKey(pub ssh.PublicKey) string {

@@ -5,10 +5,8 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"errors"
-	"io"
 
 	"filippo.io/age"
-	"filippo.io/age/armor"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -28,19 +26,19 @@ var errNotOneChunk = errors.New("not a one-chunk payload")
 // STREAM chunk: every secret under 64 KiB. age.Decrypt allocates and clears
 // a 64 KiB chunk buffer per file, which is most of its cost when reading
 // thousands of small secrets; here the header is checked by age itself
-// (age.DecryptHeader: unwrap and header MAC) and only the one chunk is
-// opened by hand. Files of more than one chunk return errNotOneChunk. Tests
-// check it against age.Decrypt on files age wrote, and on tampered ones.
+// (age.DecryptHeader: parse, unwrap and header MAC) and only the one chunk
+// is opened by hand. Files of more than one chunk, and armor or headers not
+// in the canonical form age writes, return errNotOneChunk. Tests check it
+// against age.Decrypt on files age wrote, and on tampered ones.
 func decryptOneChunk(armored []byte, ids []age.Identity, maxSize int) ([]byte, error) {
-	bin, err := io.ReadAll(io.LimitReader(armor.NewReader(bytes.NewReader(armored)), int64(maxSize)+16<<10))
-	if err != nil {
-		return nil, ErrTampered
-	}
-	hdr, err := age.ExtractHeader(bytes.NewReader(bin))
-	if err != nil || !bytes.HasPrefix(bin, hdr) {
+	bin, ok := dearmor(armored)
+	if !ok {
 		return nil, errNotOneChunk // let age judge (and report) it
 	}
-	payload := bin[len(hdr):]
+	hdr, payload, ok := splitHeader(bin)
+	if !ok {
+		return nil, errNotOneChunk
+	}
 	if len(payload) < payloadNonceLen+chacha20poly1305.Overhead || len(payload) > payloadNonceLen+streamChunkSize+chacha20poly1305.Overhead {
 		return nil, errNotOneChunk
 	}
@@ -71,3 +69,26 @@ func decryptOneChunk(armored []byte, ids []age.Identity, maxSize int) ([]byte, e
 	}
 	return out, nil
 }
+
+// splitHeader cuts a binary age file after its header: after the first
+// line that starts with "---", the MAC line (stanza lines start with "->"
+// and their bodies are base64, so no earlier line can). age.DecryptHeader
+// then parses exactly those bytes, and refuses them if the cut was wrong.
+func splitHeader(bin []byte) (hdr, payload []byte, ok bool) {
+	if !bytes.HasPrefix(bin, []byte(ageVersionLine)) {
+		return nil, nil, false
+	}
+	i := bytes.Index(bin, []byte("\n---"))
+	if i < 0 {
+		return nil, nil, false
+	}
+	j := bytes.IndexByte(bin[i+1:], '\n')
+	if j < 0 {
+		return nil, nil, false
+	}
+	end := i + 1 + j + 1
+	return bin[:end], bin[end:], true
+}
+
+// ageVersionLine opens every age v1 header.
+const ageVersionLine = "age-encryption.org/v1\n"

@@ -18,9 +18,14 @@ func (v *Vault) logAccess(what string, names []string) {
 	if len(names) == 0 {
 		return
 	}
-	who, err := v.actor()
-	if err != nil {
-		who = "recipient:" + short(v.identity.Recipient())
+	// The member by recipient alone: checking the signer as a write does
+	// would derive the signing key, which a read does not need.
+	who := "recipient:" + short(v.identity.Recipient())
+	for name, m := range v.Policy.Members {
+		if m.Recipient == v.identity.Recipient() {
+			who = name
+			break
+		}
 	}
 	line := v.now().UTC().Format(time.RFC3339) + " " + who + " " + what + " " + strings.Join(names, " ") + "\n"
 	if err := v.root.MkdirAll(localDir, 0o700); err != nil {

@@ -30,10 +30,19 @@ func envVault(b *testing.B, n int, classic bool) (string, *crypto.Identity) {
 	return dir, id
 }
 
-func benchmarkEnvironment(b *testing.B, n int, classic bool) {
+// benchmarkEnvironment reads every secret, n times over; forget, when not
+// nil, removes local state before each read (untimed).
+func benchmarkEnvironment(b *testing.B, n int, classic bool, forget func(dir string) error) {
 	dir, id := envVault(b, n, classic)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		if forget != nil {
+			b.StopTimer()
+			if err := forget(dir); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
 		v, err := Open(dir, Options{Identity: id})
 		if err != nil {
 			b.Fatal(err)
@@ -46,9 +55,36 @@ func benchmarkEnvironment(b *testing.B, n int, classic bool) {
 	}
 }
 
-func BenchmarkEnvironment200Classic(b *testing.B)  { benchmarkEnvironment(b, 200, true) }
-func BenchmarkEnvironment200PQ(b *testing.B)       { benchmarkEnvironment(b, 200, false) }
-func BenchmarkEnvironment2000Classic(b *testing.B) { benchmarkEnvironment(b, 2000, true) }
-func BenchmarkEnvironment2000PQ(b *testing.B)      { benchmarkEnvironment(b, 2000, false) }
+// forgetAll makes a fresh clone: no local state, so the journal is
+// verified and every file unwrapped.
+func forgetAll(dir string) error { return os.RemoveAll(filepath.Join(dir, "local")) }
 
-var _ = os.Getenv
+// forgetFileKeys keeps the verified state but drops the file key cache:
+// every file is unwrapped.
+func forgetFileKeys(dir string) error {
+	caches, err := filepath.Glob(filepath.Join(dir, "local", "filekeys-*"))
+	for _, c := range caches {
+		if err := os.Remove(c); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// Warm: the laptop case, everything cached.
+func BenchmarkEnvironment200Classic(b *testing.B)  { benchmarkEnvironment(b, 200, true, nil) }
+func BenchmarkEnvironment200PQ(b *testing.B)       { benchmarkEnvironment(b, 200, false, nil) }
+func BenchmarkEnvironment2000Classic(b *testing.B) { benchmarkEnvironment(b, 2000, true, nil) }
+func BenchmarkEnvironment2000PQ(b *testing.B)      { benchmarkEnvironment(b, 2000, false, nil) }
+
+// Cold: the fresh clone (CI) case.
+func BenchmarkEnvironmentCold200Classic(b *testing.B) { benchmarkEnvironment(b, 200, true, forgetAll) }
+func BenchmarkEnvironmentCold200PQ(b *testing.B)      { benchmarkEnvironment(b, 200, false, forgetAll) }
+
+// Unwrap: verified, but no file keys cached.
+func BenchmarkEnvironmentUnwrap200Classic(b *testing.B) {
+	benchmarkEnvironment(b, 200, true, forgetFileKeys)
+}
+func BenchmarkEnvironmentUnwrap200PQ(b *testing.B) {
+	benchmarkEnvironment(b, 200, false, forgetFileKeys)
+}

@@ -1,18 +1,14 @@
 package vault
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/tresor-dev/tresor/crypto"
 	"github.com/tresor-dev/tresor/format"
 )
 
@@ -62,7 +58,8 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 	}
 	// Select from what the journal records, not from the files present: a
 	// secret whose file went missing must fail, not silently drop out.
-	st, err := v.verifiedForRead()
+	cache := v.loadFileKeyCache()
+	st, early, err := v.verifiedWhileOpening(sel, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -84,81 +81,23 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 		}
 		exact[g] = true
 	}
-	var chosen []string
-	for _, n := range names {
-		if !format.HasPrefix(n, sel.Prefix) {
-			continue
-		}
-		if len(sel.Only) > 0 && !matchesAny(sel.Only, n) {
-			continue
-		}
-		chosen = append(chosen, n)
-	}
-	cache := v.loadFileKeyCache()
+	chosen := sel.filter(names)
+	results := v.openVerified(chosen, early, cache, st)
 	env := &Environment{}
-	vars := make([]EnvVar, len(chosen))
-	skips := make([]string, len(chosen))
-	warns := make([]string, len(chosen))
-	errs := make([]error, len(chosen))
 	now := v.now()
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	if v.identity != nil && !v.identity.Parallel() {
-		workers = 1 // hardware tokens answer one request at a time
-	}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			buf := make([]byte, 0, 16<<10)
-			files := v.newSecretReader()
-			defer files.close()
-			for i := w; i < len(chosen); i += workers {
-				name := chosen[i]
-				sf, err := readSecretWith(files, name, &buf)
-				if errors.Is(err, fs.ErrNotExist) {
-					err = problemf(ErrVerify, "restore it with git, or tresor doctor after a crash",
-						"%s is missing, but the journal records it and no entry removed it", secretPath(name))
-				}
-				var sum [32]byte
-				if err == nil {
-					file := sf.Marshal()
-					sum = sha256.Sum256(file)
-					err = st.checkFileHash(name, "sha256:"+hex.EncodeToString(sum[:]))
-				}
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				value, err := v.openCached(sf, sum, cache)
-				if errors.Is(err, ErrNoAccess) && !exact[name] {
-					skips[i] = "you are not a reader of it (readers: " + joinOrNone(sf.Header.Readers) + ")"
-					continue
-				}
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				if r := sf.Header.Rotation; r != nil && !r.Expires.IsZero() && now.After(r.Expires) {
-					warns[i] = fmt.Sprintf("%s expired on %s: rotate it", name, r.Expires.Format("2006-01-02"))
-				}
-				vars[i] = EnvVar{Name: envNameFor(sf.Header, sel.Prefix), Secret: name, Value: value}
-			}
-		}(w)
-	}
-	wg.Wait()
 	for i, name := range chosen {
+		r := results[i]
 		switch {
-		case errs[i] != nil:
-			return nil, errs[i]
-		case skips[i] != "":
-			env.Skipped = append(env.Skipped, Skipped{Name: name, Reason: skips[i]})
-		default:
-			env.Vars = append(env.Vars, vars[i])
+		case errors.Is(r.err, ErrNoAccess) && !exact[name]:
+			env.Skipped = append(env.Skipped, Skipped{Name: name, Reason: "you are not a reader of it (readers: " + joinOrNone(r.header.Readers) + ")"})
+			continue
+		case r.err != nil:
+			return nil, r.err
 		}
-		if warns[i] != "" {
-			env.Warnings = append(env.Warnings, warns[i])
+		if rot := r.header.Rotation; rot != nil && !rot.Expires.IsZero() && now.After(rot.Expires) {
+			env.Warnings = append(env.Warnings, fmt.Sprintf("%s expired on %s: rotate it", name, rot.Expires.Format("2006-01-02")))
 		}
+		env.Vars = append(env.Vars, EnvVar{Name: envNameFor(r.header, sel.Prefix), Secret: name, Value: r.value})
 	}
 	if err := checkEnvNames(env.Vars); err != nil {
 		return nil, err
@@ -170,6 +109,74 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 	}
 	v.logAccess("env", read)
 	return env, nil
+}
+
+// openVerified returns the chosen secrets opened. Those opened early, while
+// the journal was verified, count only when the verified journal records
+// exactly the bytes that were opened; the others are read, checked and
+// opened now.
+func (v *Vault) openVerified(chosen []string, early map[string]opened, cache *crypto.FileKeyCache, st *verifiedState) []opened {
+	results := make([]opened, len(chosen))
+	var again []string
+	var againAt []int
+	for i, name := range chosen {
+		if r, ok := early[name]; ok && r.read && st.checkFileHash(name, r.hash()) == nil {
+			results[i] = r
+			continue
+		}
+		again = append(again, name)
+		againAt = append(againAt, i)
+	}
+	for j, r := range v.openMany(again, cache, st) {
+		results[againAt[j]] = r
+	}
+	return results
+}
+
+// filter returns the names the selector chooses, in order.
+func (sel Selector) filter(names []string) []string {
+	var chosen []string
+	for _, n := range names {
+		if !format.HasPrefix(n, sel.Prefix) {
+			continue
+		}
+		if len(sel.Only) > 0 && !matchesAny(sel.Only, n) {
+			continue
+		}
+		chosen = append(chosen, n)
+	}
+	return chosen
+}
+
+// verifiedWhileOpening returns the verified journal state for reads. When
+// the journal must be verified first (a fresh clone, or new entries since
+// the last run), the selected files present on disk are read and decrypted
+// meanwhile: both are CPU-bound, and on a fresh clone they are most of
+// exec's cost. Nothing opened early is used unless the verified journal
+// records the very bytes that were opened (see Environment), and nothing
+// leaves this package before verification passed.
+func (v *Vault) verifiedWhileOpening(sel Selector, cache *crypto.FileKeyCache) (*verifiedState, map[string]opened, error) {
+	if st := v.freshVerifiedState(); st != nil {
+		return st, nil, nil
+	}
+	onDisk, err := v.listSecretNames()
+	if err != nil {
+		st, err := v.verifiedForRead() // reports the problem in full
+		return st, nil, err
+	}
+	names := sel.filter(onDisk)
+	done := make(chan []opened, 1)
+	go func() { done <- v.openMany(names, cache, nil) }()
+	st, err := v.verifiedForRead()
+	results := <-done
+	if err != nil {
+		return nil, nil, err
+	}
+	early := make(map[string]opened, len(names))
+	for i, name := range names {
+		early[name] = results[i]
+	}
+	return st, early, nil
 }
 
 func matchesAny(globs []string, name string) bool {

@@ -1,7 +1,10 @@
 package vault
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +75,121 @@ func TestDeriveEnvName(t *testing.T) {
 		if got := DeriveEnvName(in); got != want {
 			t.Errorf("DeriveEnvName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// envTestVault makes a vault with a few secrets for alice.
+func envTestVault(t *testing.T) (string, *crypto.Identity) {
+	t.Helper()
+	id, err := crypto.Generate(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), DirName)
+	v, err := Init(dir, InitOptions{Member: "alice", Identity: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for _, name := range []string{"app/a", "app/b", "app/c", "db/password"} {
+		if _, err := v.Set(name, []byte("value of "+name), SetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, id
+}
+
+func environmentOf(t *testing.T, dir string, id *crypto.Identity, sel Selector) (*Environment, error) {
+	t.Helper()
+	v, err := Open(dir, Options{Identity: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	return v.Environment(sel)
+}
+
+// On a fresh clone (no local state) the files are opened while the journal
+// is verified; the result is the same as with the state in place.
+func TestEnvironmentColdMatchesWarm(t *testing.T) {
+	dir, id := envTestVault(t)
+	for _, sel := range []Selector{{}, {Prefix: "app/"}, {Only: []string{"db/password", "app/b"}}} {
+		if err := os.RemoveAll(filepath.Join(dir, localDir)); err != nil {
+			t.Fatal(err)
+		}
+		cold, err := environmentOf(t, dir, id, sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		warm, err := environmentOf(t, dir, id, sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(cold, warm) || len(cold.Vars) == 0 {
+			t.Fatalf("selector %+v: cold %+v, warm %+v", sel, cold, warm)
+		}
+	}
+}
+
+// On a fresh clone, a secret file replaced by an older version of itself
+// (a valid age file the identity opens) fails: what was opened early is
+// not trusted.
+func TestEnvironmentColdRefusesOldVersion(t *testing.T) {
+	dir, id := envTestVault(t)
+	path := filepath.Join(dir, "secrets", "app", "b.secret")
+	old, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := Open(dir, Options{Identity: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Set("app/b", []byte("new value"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	if err := os.WriteFile(path, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, localDir)); err != nil {
+		t.Fatal(err)
+	}
+	if env, err := environmentOf(t, dir, id, Selector{}); !errors.Is(err, ErrVerify) {
+		t.Fatalf("got %v, %v; want a verification error", env, err)
+	}
+}
+
+// An early result whose bytes the verified journal does not record is
+// opened again, from the file as it is, and checked.
+func TestOpenVerifiedReopensWhatChanged(t *testing.T) {
+	dir, id := envTestVault(t)
+	v, err := Open(dir, Options{Identity: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	st, err := v.verifiedForRead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := v.openMany([]string{"app/a"}, nil, st)[0]
+	if good.err != nil || string(good.value) != "value of app/a" {
+		t.Fatalf("open app/a: %v %q", good.err, good.value)
+	}
+	stale := good
+	stale.sum[0] ^= 1
+	stale.value = []byte("stale value")
+	got := v.openVerified([]string{"app/a", "app/b"}, map[string]opened{"app/a": stale, "app/b": {err: ErrVerify}}, nil, st)
+	if string(got[0].value) != "value of app/a" || got[0].err != nil {
+		t.Fatalf("app/a: took the early result with the wrong hash: %q %v", got[0].value, got[0].err)
+	}
+	if string(got[1].value) != "value of app/b" || got[1].err != nil {
+		t.Fatalf("app/b: an early result that was not read was not opened again: %q %v", got[1].value, got[1].err)
+	}
+	marked := good
+	marked.value = []byte("opened early") // to tell it apart
+	if got := v.openVerified([]string{"app/a"}, map[string]opened{"app/a": marked}, nil, st); string(got[0].value) != "opened early" {
+		t.Fatalf("an early result with the recorded hash was opened again: %q", got[0].value)
 	}
 }

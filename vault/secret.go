@@ -237,13 +237,25 @@ func (v *Vault) Get(name string) ([]byte, *Secret, error) {
 	return value, &sf.Header, nil
 }
 
+// freshVerifiedState returns the verified state in local/ when it is for
+// this vault, its journal as it is now, and its policy; else nil.
+func (v *Vault) freshVerifiedState() *verifiedState {
+	stamp, err := v.journalStamp()
+	if err != nil {
+		return nil
+	}
+	st, err := v.readVerifiedState()
+	if err != nil || st == nil || st.vault != v.File.ID || st.stamp != stamp || st.policy != v.policyHash {
+		return nil
+	}
+	return st
+}
+
 // verifiedForRead returns the verified state for reads: from local/ without
 // taking the lock when the journal has not changed, else verified under it.
 func (v *Vault) verifiedForRead() (*verifiedState, error) {
-	if stamp, err := v.journalStamp(); err == nil {
-		if st, err := v.readVerifiedState(); err == nil && st != nil && st.vault == v.File.ID && st.stamp == stamp && st.policy == v.policyHash {
-			return st, nil
-		}
+	if st := v.freshVerifiedState(); st != nil {
+		return st, nil
 	}
 	var st *verifiedState
 	err := v.withLock(func() error {
