@@ -80,16 +80,3 @@ func Sign(key ed25519.PrivateKey, msg []byte) string {
 
 // ErrBadSignature is returned when a signature does not verify.
 var ErrBadSignature = errors.New("signature does not verify")
-
-// Verify checks a signature made by Sign.
-func Verify(pub ed25519.PublicKey, msg []byte, sig string) error {
-	b64, ok := strings.CutPrefix(sig, "ed25519:")
-	if !ok {
-		return ErrBadSignature
-	}
-	b, err := base64.StdEncoding.Strict().DecodeString(b64)
-	if err != nil || len(b) != ed25519.SignatureSize || !ed25519.Verify(pub, msg, b) {
-		return ErrBadSignature
-	}
-	return nil
-}
