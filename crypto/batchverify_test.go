@@ -74,10 +74,12 @@ func TestVerifyBatchNamesTheBadSignature(t *testing.T) {
 			copy(sig[32:], addOrder(s.Bytes()))
 			c.Signature = "ed25519:" + base64.StdEncoding.EncodeToString(sig)
 		},
-		"not base64":       func(c *crypto.SignatureCheck) { c.Signature = "ed25519:!!" },
-		"no prefix":        func(c *crypto.SignatureCheck) { c.Signature = c.Signature[len("ed25519:"):] },
-		"short signature":  func(c *crypto.SignatureCheck) { c.Signature = "ed25519:" + base64.StdEncoding.EncodeToString(make([]byte, 63)) },
-		"short key":        func(c *crypto.SignatureCheck) { c.Key = c.Key[:31] },
+		"not base64": func(c *crypto.SignatureCheck) { c.Signature = "ed25519:!!" },
+		"no prefix":  func(c *crypto.SignatureCheck) { c.Signature = c.Signature[len("ed25519:"):] },
+		"short signature": func(c *crypto.SignatureCheck) {
+			c.Signature = "ed25519:" + base64.StdEncoding.EncodeToString(make([]byte, 63))
+		},
+		"short key": func(c *crypto.SignatureCheck) { c.Key = c.Key[:31] },
 		"R not on the curve": func(c *crypto.SignatureCheck) {
 			sig := rawSignature(t, c.Signature)
 			copy(sig[:32], notOnCurve(t))
