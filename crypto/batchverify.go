@@ -69,7 +69,7 @@ type parsedSignature struct {
 func parseSignatureCheck(c SignatureCheck) (parsedSignature, bool) {
 	var p parsedSignature
 	b64, ok := strings.CutPrefix(c.Signature, "ed25519:")
-	if !ok || len(c.Key) != ed25519.PublicKeySize {
+	if !ok || len(c.Key) != ed25519.PublicKeySize || len(b64) != base64.StdEncoding.EncodedLen(ed25519.SignatureSize) {
 		return p, false
 	}
 	var sig [ed25519.SignatureSize + 2]byte // base64 decodes in groups of 3

@@ -53,7 +53,7 @@ func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifie
 }
 
 func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *crypto.FileKeyCache, st *verifiedState) opened {
-	sf, err := readSecretWith(files, name, buf)
+	b, err := files.read(secretPath(name), buf)
 	if errors.Is(err, fs.ErrNotExist) {
 		return opened{err: problemf(ErrVerify, "restore it with git, or tresor doctor after a crash",
 			"%s is missing, but the journal records it and no entry removed it", secretPath(name))}
@@ -61,7 +61,11 @@ func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *cr
 	if err != nil {
 		return opened{err: err}
 	}
-	o := opened{read: true, sum: sha256.Sum256(sf.Marshal()), header: sf.Header}
+	sf, err := parseSecretFileOf(name, b)
+	if err != nil {
+		return opened{err: err}
+	}
+	o := opened{read: true, sum: sha256.Sum256(b), header: sf.Header}
 	if st != nil {
 		if o.err = st.checkFileHash(name, o.hash()); o.err != nil {
 			return o
