@@ -167,8 +167,23 @@ func (v *Vault) verifiedWhileOpening(sel Selector, cache *crypto.FileKeyCache) (
 	names := sel.filter(onDisk)
 	done := make(chan []opened, 1)
 	go func() { done <- v.openMany(names, cache, nil) }()
-	st, err := v.verifiedForRead()
-	results := <-done
+	var results []opened
+	readFiles := func() map[string]string {
+		// Verification checks the files against the journal after its
+		// replay; the bytes opened meanwhile need not be read twice.
+		results = <-done
+		hashes := make(map[string]string, len(names))
+		for i, r := range results {
+			if r.read {
+				hashes[names[i]] = r.hash()
+			}
+		}
+		return hashes
+	}
+	st, err := v.verifiedForReadWith(VerifyOptions{readFiles: readFiles})
+	if results == nil {
+		results = <-done // verification ended before checking files
+	}
 	if err != nil {
 		return nil, nil, err
 	}

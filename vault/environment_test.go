@@ -193,3 +193,38 @@ func TestOpenVerifiedReopensWhatChanged(t *testing.T) {
 		t.Fatalf("an early result with the recorded hash was opened again: %q", got[0].value)
 	}
 }
+
+// Verification takes the hashes of files read moments before instead of
+// reading them again, and only when they are the recorded ones.
+func TestVerifyUsesFilesReadBefore(t *testing.T) {
+	dir, id := envTestVault(t)
+	v, err := Open(dir, Options{Identity: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	read := v.openMany([]string{"app/a", "app/b"}, nil, nil)
+	hashes := map[string]string{"app/a": read[0].hash(), "app/b": "sha256:" + strings.Repeat("0", 64)}
+	path := filepath.Join(dir, "secrets", "app", "a.secret")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	verify := func(opts VerifyOptions) []Finding {
+		t.Helper()
+		var rep *VerifyReport
+		if err := v.withLock(func() (err error) { rep, err = v.verifyLocked(opts); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return rep.Findings
+	}
+	if f := verify(VerifyOptions{readFiles: func() map[string]string { return hashes }}); len(f) != 0 {
+		t.Fatalf("with the hashes read before: %v", f)
+	}
+	if f := verify(VerifyOptions{}); len(f) != 1 || f[0].File != "secrets/app/a.secret" {
+		t.Fatalf("reading the files: %v, want one finding about app/a", f)
+	}
+}

@@ -254,13 +254,19 @@ func (v *Vault) freshVerifiedState() *verifiedState {
 // verifiedForRead returns the verified state for reads: from local/ without
 // taking the lock when the journal has not changed, else verified under it.
 func (v *Vault) verifiedForRead() (*verifiedState, error) {
+	return v.verifiedForReadWith(VerifyOptions{})
+}
+
+// verifiedForReadWith is verifiedForRead with options for the verification
+// it may run.
+func (v *Vault) verifiedForReadWith(opts VerifyOptions) (*verifiedState, error) {
 	if st := v.freshVerifiedState(); st != nil {
 		return st, nil
 	}
 	var st *verifiedState
 	err := v.withLock(func() error {
 		var err error
-		st, err = v.verified()
+		st, err = v.verifiedWith(opts)
 		return err
 	})
 	return st, err

@@ -173,6 +173,11 @@ func (v *Vault) writeVerifiedState(st *verifiedState) error {
 // full verification. Hard findings (anything but merge conflicts) are an
 // error wrapping ErrVerify. The caller holds the lock.
 func (v *Vault) verified() (*verifiedState, error) {
+	return v.verifiedWith(VerifyOptions{})
+}
+
+// verifiedWith is verified with options for the verification it may run.
+func (v *Vault) verifiedWith(opts VerifyOptions) (*verifiedState, error) {
 	stamp, err := v.journalStamp()
 	if err != nil {
 		return nil, err
@@ -186,7 +191,7 @@ func (v *Vault) verified() (*verifiedState, error) {
 	if st != nil && st.vault == v.File.ID && st.stamp == stamp && st.policy == v.policyHash {
 		return st, nil
 	}
-	rep, err := v.verifyLocked(VerifyOptions{})
+	rep, err := v.verifyLocked(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -197,10 +202,7 @@ func (v *Vault) verified() (*verifiedState, error) {
 		}
 		return nil, problemf(ErrVerify, "run tresor verify for the full report", "the vault does not verify: %s%s", hard[0], more)
 	}
-	if err := v.writeVerifiedState(rep.state); err != nil {
-		return nil, err
-	}
-	return rep.state, nil
+	return rep.state, nil // verifyLocked saved it
 }
 
 // checkFile checks a secret file's bytes against the verified state.
