@@ -180,7 +180,7 @@ func (v *Vault) verifiedWhileOpening(sel Selector, cache *crypto.FileKeyCache) (
 		}
 		return hashes
 	}
-	st, err := v.verifiedForReadWith(VerifyOptions{readFiles: readFiles})
+	st, err := v.verifiedForReadWith(VerifyOptions{readFiles: readFiles, secretNames: onDisk})
 	if results == nil {
 		results = <-done // verification ended before checking files
 	}

@@ -88,12 +88,16 @@ func (v *Vault) loadPolicy() error {
 	if err != nil {
 		return fmt.Errorf("reading policy: %w", err)
 	}
+	h := crypto.FileHash(b)
+	if v.Policy != nil && h == v.policyHash {
+		return nil // as parsed last time (the lock reloads it before every use)
+	}
 	p, err := format.ParsePolicy(b)
 	if err != nil {
 		return &Problem{cause: err, hint: "policy.yaml is written by tresor; restore it with git (git checkout -- " + DirName + "/policy.yaml)"}
 	}
 	v.Policy = p
-	v.policyHash = crypto.FileHash(b)
+	v.policyHash = h
 	return nil
 }
 

@@ -91,6 +91,9 @@ type VerifyOptions struct {
 	// records is not read again. tresor exec on a fresh clone reads and
 	// decrypts every file while the journal is verified.
 	readFiles func() map[string]string
+	// secretNames, when set, are the secret files present, listed moments
+	// before, so that verification does not walk secrets/ again.
+	secretNames []string
 }
 
 // maxClockSkew is how far in the future an entry's time may be.
@@ -405,9 +408,11 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 			rep.expected[policyFileName] = want
 		}
 	}
-	onDisk, err := v.listSecretNames()
-	if err != nil {
-		return nil, err
+	onDisk := opts.secretNames
+	if onDisk == nil {
+		if onDisk, err = v.listSecretNames(); err != nil {
+			return nil, err
+		}
 	}
 	present := map[string]bool{}
 	for _, name := range onDisk {
