@@ -59,10 +59,21 @@ const (
 // NewFileKeyCache returns an empty cache for the identity, or nil when the
 // identity has no private key material to seal it with (plugins).
 func (id *Identity) NewFileKeyCache() *FileKeyCache {
+	aead := id.localAEAD(fileKeyCacheInfo)
+	if aead == nil {
+		return nil
+	}
+	return &FileKeyCache{aead: aead, binding: []byte(id.recipient), keys: map[[32]byte][]byte{}}
+}
+
+// localAEAD returns the XChaCha20-Poly1305 key that local state of kind
+// info is sealed under: HKDF-SHA256 of the identity's private key material.
+// It is nil for identities without such material (plugins).
+func (id *Identity) localAEAD(info string) cipher.AEAD {
 	if len(id.cacheSecret) == 0 {
 		return nil
 	}
-	k, err := hkdf.Key(sha256.New, id.cacheSecret, nil, fileKeyCacheInfo, chacha20poly1305.KeySize)
+	k, err := hkdf.Key(sha256.New, id.cacheSecret, nil, info, chacha20poly1305.KeySize)
 	if err != nil {
 		return nil
 	}
@@ -70,19 +81,33 @@ func (id *Identity) NewFileKeyCache() *FileKeyCache {
 	if err != nil {
 		return nil
 	}
-	return &FileKeyCache{aead: aead, binding: []byte(id.recipient), keys: map[[32]byte][]byte{}}
+	return aead
+}
+
+// sealLocal encrypts local state under aead, bound to binding (the
+// identity's recipient): a random nonce, then the ciphertext.
+func sealLocal(aead cipher.AEAD, plain, binding []byte) []byte {
+	nonce := make([]byte, aead.NonceSize())
+	rand.Read(nonce)
+	return aead.Seal(nonce, nonce, plain, binding)
+}
+
+// openLocal opens what sealLocal made; ok is false for anything else.
+func openLocal(aead cipher.AEAD, sealed, binding []byte) (plain []byte, ok bool) {
+	ns := aead.NonceSize()
+	if len(sealed) < ns {
+		return nil, false
+	}
+	plain, err := aead.Open(nil, sealed[:ns], sealed[ns:], binding)
+	return plain, err == nil
 }
 
 // Load fills the cache from sealed bytes. Anything that does not open
 // (another identity's cache, corruption) leaves it empty: the cache is only
 // ever a shortcut.
 func (c *FileKeyCache) Load(sealed []byte) {
-	ns := c.aead.NonceSize()
-	if len(sealed) < ns {
-		return
-	}
-	plain, err := c.aead.Open(nil, sealed[:ns], sealed[ns:], c.binding)
-	if err != nil {
+	plain, ok := openLocal(c.aead, sealed, c.binding)
+	if !ok {
 		return
 	}
 	for len(plain) >= 32+1+4 {
@@ -120,9 +145,7 @@ func (c *FileKeyCache) Seal() []byte {
 		plain = append(plain, h[:]...)
 		plain = append(plain, e...)
 	}
-	nonce := make([]byte, c.aead.NonceSize())
-	rand.Read(nonce)
-	return c.aead.Seal(nonce, nonce, plain, c.binding)
+	return sealLocal(c.aead, plain, c.binding)
 }
 
 // put stores an entry: kind, 4-byte length, data.
@@ -166,7 +189,18 @@ func (c *capturing) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 // identity's unwrap; otherwise the identity decrypts and the key is cached.
 // cache may be nil.
 func DecryptCached(armored []byte, fileSHA [32]byte, id *Identity, cache *FileKeyCache, maxSize int) ([]byte, error) {
+	return DecryptShared(armored, fileSHA, id, cache, nil, maxSize)
+}
+
+// DecryptShared is DecryptCached that first tries the read keys in ring
+// (may be nil), which open a file with a symmetric unwrap; a file no key in
+// the ring opens goes to the identity. The caller learns read keys from the
+// envelopes it opens (ReadKeyRing.Learn).
+func DecryptShared(armored []byte, fileSHA [32]byte, id *Identity, cache *FileKeyCache, ring *ReadKeyRing, maxSize int) ([]byte, error) {
 	if cache == nil {
+		if out, err := decryptWithRing(armored, ring, maxSize); err == nil {
+			return out, nil
+		}
 		return Decrypt(armored, id, maxSize)
 	}
 	cache.mu.Lock()
@@ -194,7 +228,10 @@ func DecryptCached(armored []byte, fileSHA [32]byte, id *Identity, cache *FileKe
 		cache.mu.Unlock()
 	}
 	capt := &capturing{ids: id.ages}
-	out, err := decryptWith(armored, []age.Identity{capt}, maxSize)
+	out, err := decryptWithRing(armored, ring, maxSize)
+	if err != nil {
+		out, err = decryptWith(armored, []age.Identity{capt}, maxSize)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -205,4 +242,14 @@ func DecryptCached(armored []byte, fileSHA [32]byte, id *Identity, cache *FileKe
 		cache.put(fileSHA, entryFileKey, capt.key)
 	}
 	return out, nil
+}
+
+// decryptWithRing decrypts with the read keys in ring alone. Any failure
+// (no key for the file, a wrong key, anything odd) is an error, and the
+// caller falls back to the identity, which decides what the file is.
+func decryptWithRing(armored []byte, ring *ReadKeyRing, maxSize int) ([]byte, error) {
+	if !ring.nonEmpty() {
+		return nil, age.ErrIncorrectIdentity
+	}
+	return decryptWith(armored, []age.Identity{ring}, maxSize)
 }

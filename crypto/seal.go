@@ -27,16 +27,34 @@ type Sealer struct {
 
 // Encrypt encrypts plaintext to the recipients and returns armored age text.
 func (s Sealer) Encrypt(recipients []string, plaintext []byte) ([]byte, error) {
+	return s.encrypt(recipients, plaintext, nil)
+}
+
+// EncryptWithReadKey is Encrypt that also wraps the file key under the read
+// key (see ReadKey), when a read key can join these recipients; the caller
+// puts the read key in the plaintext's envelope.
+func (s Sealer) EncryptWithReadKey(recipients []string, plaintext []byte, rk ReadKey) ([]byte, error) {
+	return s.encrypt(recipients, plaintext, &rk)
+}
+
+func (s Sealer) encrypt(recipients []string, plaintext []byte, rk *ReadKey) ([]byte, error) {
 	if len(recipients) == 0 {
 		return nil, errors.New("no readers to encrypt to")
 	}
-	rs := make([]age.Recipient, 0, len(recipients))
+	rs := make([]age.Recipient, 0, len(recipients)+1)
 	for _, r := range recipients {
 		parsed, err := parseRecipient(r, s.Plugins, s.UI)
 		if err != nil {
 			return nil, err
 		}
 		rs = append(rs, parsed)
+	}
+	if rk != nil {
+		labels, ok := readKeyLabels(recipients)
+		if !ok {
+			return nil, errors.New("a read key cannot join these recipients")
+		}
+		rs = append(rs, readKeyRecipient{rk: *rk, labels: labels})
 	}
 	var buf bytes.Buffer
 	aw := armor.NewWriter(&buf)

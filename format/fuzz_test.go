@@ -56,18 +56,23 @@ func FuzzParsePayload(f *testing.F) {
 	f.Add(format.MarshalPayload(h[:63], []byte("v")))
 	f.Add([]byte("tresor-payload/v1\nheader-sha256: "))
 	f.Add([]byte("hunter2"))
+	f.Add(format.Payload{HeaderSHA256: h, ReadKeyID: "0123456789abcdef", ReadKey: bytes.Repeat([]byte{0xa5}, 32), Value: []byte("v")}.Marshal())
+	f.Add([]byte("tresor-payload/v1\nheader-sha256: " + h + "\nread-key: 0123456789abcdef 00\n\nv"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		hash, value, err := format.ParsePayload(b)
+		p, err := format.ParsePayload(b)
 		if err != nil {
 			return
 		}
-		if !format.IsHash(hash) {
-			t.Fatalf("ParsePayload returned header hash %q", hash)
+		if !format.IsHash(p.HeaderSHA256) {
+			t.Fatalf("ParsePayload returned header hash %q", p.HeaderSHA256)
 		}
-		if len(value) > format.MaxValueSize {
-			t.Fatalf("ParsePayload returned a %d-byte value", len(value))
+		if p.ReadKeyID != "" && (len(p.ReadKeyID) != format.ReadKeyIDLen || len(p.ReadKey) != format.ReadKeySize) {
+			t.Fatalf("ParsePayload returned read key %q (%d bytes)", p.ReadKeyID, len(p.ReadKey))
 		}
-		if got := format.MarshalPayload(hash, value); !bytes.Equal(got, b) {
+		if len(p.Value) > format.MaxValueSize {
+			t.Fatalf("ParsePayload returned a %d-byte value", len(p.Value))
+		}
+		if got := p.Marshal(); !bytes.Equal(got, b) {
 			t.Fatalf("MarshalPayload(ParsePayload(b)) != b\n got %q\nwant %q", got, b)
 		}
 	})

@@ -50,7 +50,8 @@ func TestPayloadRoundTrip(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b := format.MarshalPayload(testHeaderHash, tt.value)
-			h, v, err := format.ParsePayload(b)
+			p, err := format.ParsePayload(b)
+			h, v := p.HeaderSHA256, p.Value
 			if err != nil {
 				t.Fatalf("ParsePayload: %v", err)
 			}
@@ -89,8 +90,8 @@ func TestParsePayloadRejects(t *testing.T) {
 		{"tag only", "tresor-payload/v1\nheader-sha256: "},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if h, v, err := format.ParsePayload([]byte(tt.in)); err == nil {
-				t.Errorf("ParsePayload(%q) = %q, %q, nil; want an error", tt.in, h, v)
+			if p, err := format.ParsePayload([]byte(tt.in)); err == nil {
+				t.Errorf("ParsePayload(%q) = %+v, nil; want an error", tt.in, p)
 			}
 		})
 	}
@@ -98,7 +99,7 @@ func TestParsePayloadRejects(t *testing.T) {
 
 func TestParsePayloadTooLarge(t *testing.T) {
 	b := format.MarshalPayload(testHeaderHash, bytes.Repeat([]byte{'x'}, format.MaxValueSize+1))
-	_, _, err := format.ParsePayload(b)
+	_, err := format.ParsePayload(b)
 	if !errors.Is(err, format.ErrValueTooLarge) {
 		t.Errorf("ParsePayload of a 1 MiB + 1 value = %v, want ErrValueTooLarge", err)
 	}
@@ -107,12 +108,38 @@ func TestParsePayloadTooLarge(t *testing.T) {
 func TestParsePayloadErrorsDoNotEchoValues(t *testing.T) {
 	// The plaintext is secret: not even a malformed envelope may be quoted.
 	for _, in := range []string{"hunter2", "tresor-payload/v1\nheader-sha256: hunter2hunter2\n\nhunter2"} {
-		_, _, err := format.ParsePayload([]byte(in))
+		_, err := format.ParsePayload([]byte(in))
 		if err == nil {
 			t.Fatalf("ParsePayload(%q) accepted", in)
 		}
 		if strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("error %q echoes the plaintext", err)
+		}
+	}
+}
+
+func TestPayloadReadKey(t *testing.T) {
+	key := bytes.Repeat([]byte{0x5a}, format.ReadKeySize)
+	p := format.Payload{HeaderSHA256: testHeaderHash, ReadKeyID: "00112233aabbccdd", ReadKey: key, Value: []byte("\nv\n")}
+	b := p.Marshal()
+	want := "tresor-payload/v1\nheader-sha256: " + testHeaderHash + "\nread-key: 00112233aabbccdd " + strings.Repeat("5a", 32) + "\n\n\nv\n"
+	if string(b) != want {
+		t.Fatalf("Marshal = %q, want %q", b, want)
+	}
+	got, err := format.ParsePayload(b)
+	if err != nil || got.ReadKeyID != p.ReadKeyID || !bytes.Equal(got.ReadKey, key) || string(got.Value) != "\nv\n" {
+		t.Fatalf("ParsePayload = %+v, %v", got, err)
+	}
+	for name, bad := range map[string]string{
+		"short id":       strings.Replace(want, "00112233aabbccdd", "00112233aabbccd", 1),
+		"uppercase key":  strings.Replace(want, strings.Repeat("5a", 32), strings.Repeat("5A", 32), 1),
+		"short key":      strings.Replace(want, strings.Repeat("5a", 32), strings.Repeat("5a", 31), 1),
+		"no blank line":  strings.Replace(want, "\n\n\nv", "\nv", 1),
+		"two read keys":  strings.Replace(want, "\n\n\nv", "\nread-key: 00112233aabbccdd "+strings.Repeat("5a", 32)+"\n\n\nv", 1),
+		"key line first": "tresor-payload/v1\nread-key: 00112233aabbccdd " + strings.Repeat("5a", 32) + "\nheader-sha256: " + testHeaderHash + "\n\nv",
+	} {
+		if p, err := format.ParsePayload([]byte(bad)); err == nil {
+			t.Errorf("%s: accepted as %+v", name, p)
 		}
 	}
 }

@@ -98,7 +98,14 @@ func (v *Vault) seal(h *format.SecretHeader, value []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	armored, err := v.sealer.Encrypt(recipients, format.MarshalPayload(crypto.HashHex(sf.HeaderBytes), value))
+	payload := format.Payload{HeaderSHA256: crypto.HashHex(sf.HeaderBytes), Value: value}
+	var armored []byte
+	if rk, ok := v.writerReadKey(recipients); ok {
+		payload.ReadKeyID, payload.ReadKey = rk.ID, rk.Key
+		armored, err = v.sealer.EncryptWithReadKey(recipients, payload.Marshal(), rk)
+	} else {
+		armored, err = v.sealer.Encrypt(recipients, payload.Marshal())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encrypting %s: %w", h.Name, err)
 	}
@@ -284,7 +291,7 @@ func (v *Vault) openCached(sf *format.SecretFile, fileSHA [32]byte, cache *crypt
 	if v.identity == nil {
 		return nil, problemf(ErrNoAccess, "", "no identity to decrypt %s", name)
 	}
-	plain, err := crypto.DecryptCached(sf.Armored, fileSHA, v.identity, cache, format.MaxValueSize+200)
+	plain, err := crypto.DecryptShared(sf.Armored, fileSHA, v.identity, cache, v.readKeys, format.MaxValueSize+200)
 	switch {
 	case errors.Is(err, crypto.ErrNotRecipient) && v.listedReader(sf.Header.Readers):
 		// The header names us, but no stanza opens with our key: the
@@ -299,15 +306,16 @@ func (v *Vault) openCached(sf *format.SecretFile, fileSHA [32]byte, cache *crypt
 	case err != nil:
 		return nil, fmt.Errorf("decrypting %s: %w", name, err)
 	}
-	headerHash, value, err := format.ParsePayload(plain)
+	p, err := format.ParsePayload(plain)
 	if err != nil {
 		return nil, wrapProblem(ErrVerify, err, "", "secret %s", name)
 	}
-	if headerHash != crypto.HashHex(sf.HeaderBytes) {
+	if p.HeaderSHA256 != crypto.HashHex(sf.HeaderBytes) {
 		return nil, problemf(ErrVerify, "headers change only by re-encryption; restore it with git",
 			"secret %s: the header was changed after encryption", name)
 	}
-	return value, nil
+	v.learnReadKey(p)
+	return p.Value, nil
 }
 
 // listedReader reports whether the current identity is the member of one of

@@ -29,6 +29,12 @@ type Vault struct {
 	identity   *crypto.Identity
 	now        func() time.Time
 	sealer     crypto.Sealer
+
+	// Read keys (readkeys.go): those learned from opened files, and this
+	// identity's own, loaded on the first write.
+	readKeys      *crypto.ReadKeyRing
+	writerKeys    *crypto.WriterKeys
+	writerKeysFor *crypto.Identity
 }
 
 // Options configure how a vault is opened.
@@ -49,7 +55,7 @@ func Open(dir string, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, problemf(ErrNotFound, "run tresor init to create a vault, or pass --vault DIR", "no vault at %s", abs)
 	}
-	v := &Vault{Dir: abs, root: root, identity: opts.Identity, now: opts.Now}
+	v := &Vault{Dir: abs, root: root, identity: opts.Identity, now: opts.Now, readKeys: crypto.NewReadKeyRing()}
 	if v.now == nil {
 		v.now = time.Now
 	}

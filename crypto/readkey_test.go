@@ -1,0 +1,146 @@
+package crypto_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+
+	"github.com/tresor-dev/tresor/crypto"
+)
+
+// A file sealed with a read key opens three ways: with the reader's own
+// identity, with stock age and that identity, and with the read key alone.
+func TestReadKeyOpensTheFile(t *testing.T) {
+	for _, classic := range []bool{true, false} {
+		reader := mustGenerate(t, classic)
+		rk := crypto.NewReadKey()
+		armored, err := crypto.Sealer{}.EncryptWithReadKey([]string{reader.Recipient()}, []byte("value"), rk)
+		if err != nil {
+			t.Fatalf("classic=%v: %v", classic, err)
+		}
+		if !bytes.Contains(dearmorForTest(t, armored), []byte("-> tresor-readkey "+rk.ID+" ")) {
+			t.Fatalf("classic=%v: no read key stanza", classic)
+		}
+		if got, err := crypto.Decrypt(armored, reader, 1<<20); err != nil || string(got) != "value" {
+			t.Fatalf("classic=%v: with the identity: %q %v", classic, got, err)
+		}
+		ageID, err := age.ParseIdentities(strings.NewReader(reader.SecretText()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := age.Decrypt(armor.NewReader(bytes.NewReader(armored)), ageID...)
+		if err != nil {
+			t.Fatalf("classic=%v: stock age refuses the file: %v", classic, err)
+		}
+		if got, _ := io.ReadAll(r); string(got) != "value" {
+			t.Fatalf("classic=%v: stock age read %q", classic, got)
+		}
+		// Someone who is not a reader, holding the read key, opens it
+		// without an asymmetric unwrap (their identity would fail).
+		ring := crypto.NewReadKeyRing()
+		ring.Learn(rk.ID, rk.Key)
+		outsider := mustGenerate(t, classic)
+		sha := sha256.Sum256(armored)
+		if got, err := crypto.DecryptShared(armored, sha, outsider, nil, ring, 1<<20); err != nil || string(got) != "value" {
+			t.Fatalf("classic=%v: with the read key: %q %v", classic, got, err)
+		}
+		if _, err := crypto.DecryptShared(armored, sha, outsider, nil, crypto.NewReadKeyRing(), 1<<20); !errors.Is(err, crypto.ErrNotRecipient) {
+			t.Fatalf("classic=%v: an outsider without the read key: %v", classic, err)
+		}
+	}
+}
+
+// A wrong key under the file's read key id only costs the symmetric try:
+// the reader's identity opens the file.
+func TestReadKeyWrongKeyFallsBack(t *testing.T) {
+	reader := mustGenerate(t, true)
+	rk := crypto.NewReadKey()
+	armored, err := crypto.Sealer{}.EncryptWithReadKey([]string{reader.Recipient()}, []byte("value"), rk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := crypto.NewReadKeyRing()
+	ring.Learn(rk.ID, bytes.Repeat([]byte{1}, 32))
+	for _, cache := range []*crypto.FileKeyCache{nil, reader.NewFileKeyCache()} {
+		if got, err := crypto.DecryptShared(armored, sha256.Sum256(armored), reader, cache, ring, 1<<20); err != nil || string(got) != "value" {
+			t.Fatalf("got %q, %v", got, err)
+		}
+	}
+	if _, err := crypto.DecryptShared(armored, sha256.Sum256(armored), mustGenerate(t, true), nil, ring, 1<<20); !errors.Is(err, crypto.ErrNotRecipient) {
+		t.Fatalf("an outsider with a wrong key: %v", err)
+	}
+}
+
+func TestReadKeyRefusesPluginAndMixedRecipients(t *testing.T) {
+	pq, classic := mustGenerate(t, false), mustGenerate(t, true)
+	if _, err := (crypto.Sealer{}).EncryptWithReadKey([]string{pq.Recipient(), classic.Recipient()}, []byte("v"), crypto.NewReadKey()); err == nil {
+		t.Fatal("mixed recipients accepted")
+	}
+	w := classic.NewWriterKeys()
+	if _, _, ok := w.For([]string{pq.Recipient(), classic.Recipient()}); ok {
+		t.Fatal("a read key for mixed recipients")
+	}
+	if _, _, ok := w.For([]string{"age1yubikey1qwertyuiop"}); ok {
+		t.Fatal("a read key for a plugin recipient")
+	}
+}
+
+// A writer keeps one read key per set of recipients; another set (a reader
+// removed) gets another key; the store opens only for its identity.
+func TestWriterKeys(t *testing.T) {
+	id := mustGenerate(t, true)
+	a, b, c := mustGenerate(t, true).Recipient(), mustGenerate(t, true).Recipient(), mustGenerate(t, true).Recipient()
+	w := id.NewWriterKeys()
+	k1, made, ok := w.For([]string{a, b, c})
+	if !ok || !made {
+		t.Fatal("no key made")
+	}
+	if k2, made, _ := w.For([]string{c, a, b}); k2.ID != k1.ID || made {
+		t.Fatal("the same readers in another order got another key")
+	}
+	if k3, _, _ := w.For([]string{a, b}); k3.ID == k1.ID || bytes.Equal(k3.Key, k1.Key) {
+		t.Fatal("fewer readers share the old key")
+	}
+	loaded := id.NewWriterKeys()
+	loaded.Load(w.Seal())
+	if k, made, _ := loaded.For([]string{b, c, a}); k.ID != k1.ID || !bytes.Equal(k.Key, k1.Key) || made {
+		t.Fatal("the key did not survive Seal and Load")
+	}
+	other := mustGenerate(t, true).NewWriterKeys()
+	other.Load(w.Seal())
+	if k, _, _ := other.For([]string{a, b, c}); k.ID == k1.ID {
+		t.Fatal("another identity opened the store")
+	}
+}
+
+func dearmorForTest(t *testing.T, armored []byte) []byte {
+	t.Helper()
+	b, err := io.ReadAll(armor.NewReader(bytes.NewReader(armored)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// ssh recipients take a read key too (age gives them no labels).
+func TestReadKeyWithSSHRecipients(t *testing.T) {
+	k := testSSHKeys()
+	reader, err := crypto.ParseIdentity(k.ed25519PEM, crypto.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rk := crypto.NewReadKey()
+	armored, err := crypto.Sealer{}.EncryptWithReadKey([]string{k.ed25519Pub, k.rsaPub}, []byte("value"), rk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := crypto.Decrypt(armored, reader, 1<<20); err != nil || string(got) != "value" {
+		t.Fatalf("%q %v", got, err)
+	}
+}

@@ -1,0 +1,61 @@
+package vault
+
+import (
+	"github.com/tresor-dev/tresor/crypto"
+	"github.com/tresor-dev/tresor/format"
+)
+
+// Read keys (see crypto.ReadKey): the files one writer seals for one set of
+// readers share a symmetric key, carried inside each file's envelope, so
+// that reading many of them costs one asymmetric unwrap per key instead of
+// one per file. The writer's own keys live in local/, sealed under its
+// identity; the keys learned while reading live in memory for the run.
+
+// writerKeysPath is where the identity's own read keys are kept, one file
+// per identity (its name carries a hash of the recipient).
+func (v *Vault) writerKeysPath() string {
+	return localDir + "/readkeys-" + crypto.HashHex([]byte(v.identity.Recipient()))[:16]
+}
+
+// writerReadKey returns the read key this identity uses for files sealed
+// to recipients, made and saved on first use; ok is false when none can be
+// used (plugins, or an identity with no key material to seal the store).
+// The caller holds the lock.
+func (v *Vault) writerReadKey(recipients []string) (crypto.ReadKey, bool) {
+	if v.identity == nil {
+		return crypto.ReadKey{}, false
+	}
+	if v.writerKeys == nil || v.writerKeysFor != v.identity {
+		v.writerKeys, v.writerKeysFor = v.identity.NewWriterKeys(), v.identity
+		if v.writerKeys == nil {
+			return crypto.ReadKey{}, false
+		}
+		if b, err := v.readFile(v.writerKeysPath(), 1<<20); err == nil {
+			v.writerKeys.Load(b)
+		}
+	}
+	rk, made, ok := v.writerKeys.For(recipients)
+	if !ok {
+		return crypto.ReadKey{}, false
+	}
+	if made {
+		if err := v.root.MkdirAll(localDir, 0o700); err != nil {
+			return crypto.ReadKey{}, false
+		}
+		if err := v.writeLocal(v.writerKeysPath(), v.writerKeys.Seal(), 0o600); err != nil {
+			// Unsaved, the key would be made again next time, and the
+			// files sealed with this one would not share it: skip it.
+			return crypto.ReadKey{}, false
+		}
+	}
+	return rk, true
+}
+
+// learnReadKey keeps the read key an opened envelope carries, for the files
+// that follow. Any key is safe to learn: it only ever opens a file whose own
+// header MAC then accepts the file key it yields.
+func (v *Vault) learnReadKey(p format.Payload) {
+	if p.ReadKeyID != "" {
+		v.readKeys.Learn(p.ReadKeyID, p.ReadKey)
+	}
+}
