@@ -25,6 +25,8 @@ func (v *Vault) writerReadKey(recipients []string) (crypto.ReadKey, bool) {
 	if v.identity == nil {
 		return crypto.ReadKey{}, false
 	}
+	v.writerKeysMu.Lock()
+	defer v.writerKeysMu.Unlock()
 	if v.writerKeys == nil || v.writerKeysFor != v.identity {
 		v.writerKeys, v.writerKeysFor = v.identity.NewWriterKeys(), v.identity
 		if v.writerKeys == nil {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/tresor-dev/tresor/crypto"
@@ -33,6 +34,7 @@ type Vault struct {
 	// Read keys (readkeys.go): those learned from opened files, and this
 	// identity's own, loaded on the first write.
 	readKeys      *crypto.ReadKeyRing
+	writerKeysMu  sync.Mutex // reencrypt seals on several goroutines
 	writerKeys    *crypto.WriterKeys
 	writerKeysFor *crypto.Identity
 }
