@@ -57,7 +57,7 @@ func (v *Vault) writerReadKey(recipients []string) (crypto.ReadKey, bool) {
 // that follow. Any key is safe to learn: it only ever opens a file whose own
 // header MAC then accepts the file key it yields.
 func (v *Vault) learnReadKey(p format.Payload) {
-	if p.ReadKeyID != "" {
+	if p.ReadKeyID != "" && v.readKeys != nil {
 		v.readKeys.Learn(p.ReadKeyID, p.ReadKey)
 	}
 }
