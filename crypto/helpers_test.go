@@ -107,7 +107,7 @@ func mustParseBytes(t *testing.T, text []byte) *crypto.Identity {
 	return id
 }
 
-func mustGenerate(t *testing.T, classic bool) *crypto.Identity {
+func mustGenerate(t testing.TB, classic bool) *crypto.Identity {
 	t.Helper()
 	id, err := crypto.Generate(classic)
 	if err != nil {

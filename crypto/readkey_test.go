@@ -119,7 +119,7 @@ func TestWriterKeys(t *testing.T) {
 	}
 }
 
-func dearmorForTest(t *testing.T, armored []byte) []byte {
+func dearmorForTest(t testing.TB, armored []byte) []byte {
 	t.Helper()
 	b, err := io.ReadAll(armor.NewReader(bytes.NewReader(armored)))
 	if err != nil {
@@ -143,4 +143,35 @@ func TestReadKeyWithSSHRecipients(t *testing.T) {
 	if got, err := crypto.Decrypt(armored, reader, 1<<20); err != nil || string(got) != "value" {
 		t.Fatalf("%q %v", got, err)
 	}
+}
+
+// FuzzReadKeyRingUnwrap: whatever a stanza holds, the ring never panics,
+// and what it unwraps is a 16-byte file key (the seed's genuine stanza is
+// the one input that opens, AEAD sees to the rest).
+func FuzzReadKeyRingUnwrap(f *testing.F) {
+	rk := crypto.NewReadKey()
+	reader := mustGenerate(f, true)
+	armored, err := crypto.Sealer{}.EncryptWithReadKey([]string{reader.Recipient()}, []byte("v"), rk)
+	if err != nil {
+		f.Fatal(err)
+	}
+	hdr := string(dearmorForTest(f, armored))
+	start := strings.Index(hdr, "-> tresor-readkey ")
+	line := hdr[start:]
+	line = line[:strings.Index(line, "\n")]
+	f.Add(line[len("-> "):], []byte("0123456789abcdef0123456789abcdef"))
+	f.Add("tresor-readkey "+rk.ID+" !!!", []byte{})
+	f.Add("tresor-readkey "+rk.ID, []byte("x"))
+	ring := crypto.NewReadKeyRing()
+	ring.Learn(rk.ID, rk.Key)
+	f.Fuzz(func(t *testing.T, stanzaLine string, body []byte) {
+		fields := strings.Fields(stanzaLine)
+		if len(fields) == 0 {
+			return
+		}
+		s := &age.Stanza{Type: fields[0], Args: fields[1:], Body: body}
+		if key, err := ring.Unwrap([]*age.Stanza{s}); err == nil && len(key) != 16 {
+			t.Fatalf("unwrapped a %d-byte file key", len(key))
+		}
+	})
 }
