@@ -113,16 +113,24 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 
 // openVerified returns the chosen secrets opened. Those opened early, while
 // the journal was verified, count only when the verified journal records
-// exactly the bytes that were opened; the others are read, checked and
-// opened now.
+// exactly the bytes that were opened, and when they opened or simply had
+// no stanza for this identity; the others are read, checked and opened
+// now.
 func (v *Vault) openVerified(chosen []string, early map[string]opened, cache *crypto.FileKeyCache, st *verifiedState) []opened {
 	results := make([]opened, len(chosen))
 	var again []string
 	var againAt []int
 	for i, name := range chosen {
 		if r, ok := early[name]; ok && r.read && st.checkFileHash(name, r.hash()) == nil {
-			results[i] = r
-			continue
+			switch {
+			case r.err == nil:
+				results[i] = r
+				continue
+			case errors.Is(r.err, crypto.ErrNotRecipient):
+				r.err = v.notReaderError(r.header) // the verified policy judges
+				results[i] = r
+				continue
+			}
 		}
 		again = append(again, name)
 		againAt = append(againAt, i)

@@ -228,3 +228,48 @@ func TestVerifyUsesFilesReadBefore(t *testing.T) {
 		t.Fatalf("reading the files: %v, want one finding about app/a", f)
 	}
 }
+
+// On a fresh clone, secrets the identity cannot read are skipped when a
+// glob chose them and refused when named, exactly as with local state.
+func TestEnvironmentColdSkipsWhatItCannotRead(t *testing.T) {
+	alice, bob := mustIdentity(t), mustIdentity(t)
+	dir := filepath.Join(t.TempDir(), DirName)
+	v, err := Init(dir, InitOptions{Member: "alice", Identity: alice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.MemberAdd("bob", bob.Recipient(), bob.Signer(), nil); err != nil {
+		t.Fatal(err)
+	}
+	next := v.Policy.Clone()
+	next.Rules = append([]format.Rule{{Path: "shared/**", Read: format.Names{"admins", "bob"}, Write: format.Names{"admins"}}}, next.Rules...)
+	if err := v.ApplyPolicy(next.Marshal()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"shared/a", "shared/b", "admin/x"} {
+		if _, err := v.Set(name, []byte("value of "+name), SetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v.Close()
+	for _, warm := range []bool{false, true} {
+		if !warm {
+			if err := os.RemoveAll(filepath.Join(dir, localDir)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env, err := environmentOf(t, dir, bob, Selector{})
+		if err != nil {
+			t.Fatalf("warm=%v: %v", warm, err)
+		}
+		if len(env.Vars) != 2 || len(env.Skipped) != 1 || env.Skipped[0].Name != "admin/x" {
+			t.Fatalf("warm=%v: vars %v, skipped %v", warm, env.Vars, env.Skipped)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(dir, localDir)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := environmentOf(t, dir, bob, Selector{Only: []string{"admin/x"}}); !errors.Is(err, ErrNoAccess) {
+		t.Fatalf("named and unreadable, cold: %v", err)
+	}
+}

@@ -28,7 +28,7 @@ func (o opened) hash() string { return "sha256:" + hex.EncodeToString(o.sum[:]) 
 // core (one for identities such as hardware tokens that answer one request
 // at a time). With st, each file is checked against the verified journal
 // before it is decrypted; without, the caller must check each result's
-// hash before trusting it.
+// hash before trusting it, and judge crypto.ErrNotRecipient.
 func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifiedState) []opened {
 	out := make([]opened, len(names))
 	workers := min(runtime.GOMAXPROCS(0), len(names))
@@ -66,10 +66,14 @@ func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *cr
 		return opened{err: err}
 	}
 	o := opened{read: true, sum: sha256.Sum256(b), header: sf.Header}
-	if st != nil {
-		if o.err = st.checkFileHash(name, o.hash()); o.err != nil {
-			return o
-		}
+	if st == nil {
+		// Before verification: nothing may be judged against the policy
+		// yet (openVerified does that).
+		o.value, o.err = v.decryptSecret(sf, o.sum, cache)
+		return o
+	}
+	if o.err = st.checkFileHash(name, o.hash()); o.err != nil {
+		return o
 	}
 	o.value, o.err = v.openCached(sf, o.sum, cache)
 	return o

@@ -287,20 +287,26 @@ func (v *Vault) open(sf *format.SecretFile) ([]byte, error) {
 // openCached is open with a file key cache; fileSHA is the SHA-256 of the
 // whole file, under which its key is cached.
 func (v *Vault) openCached(sf *format.SecretFile, fileSHA [32]byte, cache *crypto.FileKeyCache) ([]byte, error) {
+	value, err := v.decryptSecret(sf, fileSHA, cache)
+	if errors.Is(err, crypto.ErrNotRecipient) {
+		return nil, v.notReaderError(sf.Header)
+	}
+	return value, err
+}
+
+// decryptSecret is openCached except that a file this identity has no
+// stanza in is crypto.ErrNotRecipient, not yet judged against the policy:
+// it reads nothing of the vault but the file, so it may run while the
+// journal is verified (and the policy reloaded).
+func (v *Vault) decryptSecret(sf *format.SecretFile, fileSHA [32]byte, cache *crypto.FileKeyCache) ([]byte, error) {
 	name := sf.Header.Name
 	if v.identity == nil {
 		return nil, problemf(ErrNoAccess, "", "no identity to decrypt %s", name)
 	}
 	plain, err := crypto.DecryptShared(sf.Armored, fileSHA, v.identity, cache, v.readKeys, format.MaxValueSize+200)
 	switch {
-	case errors.Is(err, crypto.ErrNotRecipient) && v.listedReader(sf.Header.Readers):
-		// The header names us, but no stanza opens with our key: the
-		// recipient stanzas were damaged or replaced.
-		return nil, problemf(ErrVerify, "restore it with git, or run tresor verify",
-			"secret %s lists you as a reader, but no recipient stanza opens with your key: the file was modified", name)
 	case errors.Is(err, crypto.ErrNotRecipient):
-		return nil, problemf(ErrNoAccess, "readers are "+joinOrNone(sf.Header.Readers)+"; ask an admin, or use another identity (--identity)",
-			"your identity (%s) is not a reader of %s", short(v.identity.Recipient()), name)
+		return nil, err
 	case errors.Is(err, crypto.ErrTampered):
 		return nil, wrapProblem(ErrVerify, err, "restore it with git, or run tresor verify", "secret %s", name)
 	case err != nil:
@@ -316,6 +322,19 @@ func (v *Vault) openCached(sf *format.SecretFile, fileSHA [32]byte, cache *crypt
 	}
 	v.learnReadKey(p)
 	return p.Value, nil
+}
+
+// notReaderError judges a file this identity has no stanza in: tampering
+// when its header names us, else no access.
+func (v *Vault) notReaderError(h format.SecretHeader) error {
+	if v.listedReader(h.Readers) {
+		// The header names us, but no stanza opens with our key: the
+		// recipient stanzas were damaged or replaced.
+		return problemf(ErrVerify, "restore it with git, or run tresor verify",
+			"secret %s lists you as a reader, but no recipient stanza opens with your key: the file was modified", h.Name)
+	}
+	return problemf(ErrNoAccess, "readers are "+joinOrNone(h.Readers)+"; ask an admin, or use another identity (--identity)",
+		"your identity (%s) is not a reader of %s", short(v.identity.Recipient()), h.Name)
 }
 
 // listedReader reports whether the current identity is the member of one of
