@@ -175,3 +175,21 @@ func FuzzReadKeyRingUnwrap(f *testing.F) {
 		}
 	})
 }
+
+// Files without a read key stanza (older files, plugin readers) open with
+// the identity even when the ring holds keys.
+func TestReadKeyRingLeavesOtherFilesToTheIdentity(t *testing.T) {
+	reader := mustGenerate(t, false)
+	armored, err := crypto.Sealer{}.Encrypt([]string{reader.Recipient()}, []byte("value"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := crypto.NewReadKeyRing()
+	rk := crypto.NewReadKey()
+	ring.Learn(rk.ID, rk.Key)
+	for _, cache := range []*crypto.FileKeyCache{nil, reader.NewFileKeyCache()} {
+		if got, err := crypto.DecryptShared(armored, sha256.Sum256(armored), reader, cache, ring, 1<<20); err != nil || string(got) != "value" {
+			t.Fatalf("got %q, %v", got, err)
+		}
+	}
+}
