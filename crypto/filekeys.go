@@ -3,15 +3,11 @@ package crypto
 import (
 	"bytes"
 	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"sync"
 
 	"filippo.io/age"
-	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // A FileKeyCache remembers, for secret files this identity has opened, the
@@ -64,42 +60,6 @@ func (id *Identity) NewFileKeyCache() *FileKeyCache {
 		return nil
 	}
 	return &FileKeyCache{aead: aead, binding: []byte(id.recipient), keys: map[[32]byte][]byte{}}
-}
-
-// localAEAD returns the XChaCha20-Poly1305 key that local state of kind
-// info is sealed under: HKDF-SHA256 of the identity's private key material.
-// It is nil for identities without such material (plugins).
-func (id *Identity) localAEAD(info string) cipher.AEAD {
-	if len(id.cacheSecret) == 0 {
-		return nil
-	}
-	k, err := hkdf.Key(sha256.New, id.cacheSecret, nil, info, chacha20poly1305.KeySize)
-	if err != nil {
-		return nil
-	}
-	aead, err := chacha20poly1305.NewX(k)
-	if err != nil {
-		return nil
-	}
-	return aead
-}
-
-// sealLocal encrypts local state under aead, bound to binding (the
-// identity's recipient): a random nonce, then the ciphertext.
-func sealLocal(aead cipher.AEAD, plain, binding []byte) []byte {
-	nonce := make([]byte, aead.NonceSize())
-	rand.Read(nonce)
-	return aead.Seal(nonce, nonce, plain, binding)
-}
-
-// openLocal opens what sealLocal made; ok is false for anything else.
-func openLocal(aead cipher.AEAD, sealed, binding []byte) (plain []byte, ok bool) {
-	ns := aead.NonceSize()
-	if len(sealed) < ns {
-		return nil, false
-	}
-	plain, err := aead.Open(nil, sealed[:ns], sealed[ns:], binding)
-	return plain, err == nil
 }
 
 // Load fills the cache from sealed bytes. Anything that does not open
