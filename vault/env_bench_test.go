@@ -88,3 +88,5 @@ func BenchmarkEnvironmentUnwrap200Classic(b *testing.B) {
 func BenchmarkEnvironmentUnwrap200PQ(b *testing.B) {
 	benchmarkEnvironment(b, 200, false, forgetFileKeys)
 }
+
+func BenchmarkEnvironmentCold2000PQ(b *testing.B) { benchmarkEnvironment(b, 2000, false, forgetAll) }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -46,7 +47,11 @@ func (v *Vault) Set(name string, value []byte, opts SetOptions) (*Secret, error)
 			return err
 		}
 		if old == nil {
-			if err := v.checkCaseCollision(name); err != nil {
+			st, err := v.verified()
+			if err != nil {
+				return err
+			}
+			if err := v.checkCaseCollision(name, st); err != nil {
 				return err
 			}
 		}
@@ -199,11 +204,12 @@ func parseSecretFileOf(name string, b []byte) (*format.SecretFile, error) {
 
 // checkCaseCollision refuses a new name that differs from an existing one
 // only by case: macOS and Windows file systems would make them one file.
-func (v *Vault) checkCaseCollision(name string) error {
-	names, err := v.listSecretNames()
-	if err != nil {
-		return err
-	}
+// The names are the journal's (the verified state), which are the files on
+// disk whenever a write may go ahead: listing secrets/ would cost a stat
+// per file (os.Root's ReadDir), and make importing many secrets quadratic.
+func (v *Vault) checkCaseCollision(name string, st *verifiedState) error {
+	names := slices.Concat(slices.Collect(maps.Keys(st.secrets)), st.conflicts)
+	slices.Sort(names) // the first collision named is always the same one
 	folded := format.FoldName(name)
 	for _, n := range names {
 		if n != name && format.FoldName(n) == folded {
@@ -448,7 +454,7 @@ func (v *Vault) Move(from, to string) (*Secret, error) {
 			return problemf(nil, "remove it first with tresor rm, or choose another name", "a secret named %s already exists", to)
 		}
 		if format.FoldName(from) != format.FoldName(to) {
-			if err := v.checkCaseCollision(to); err != nil {
+			if err := v.checkCaseCollision(to, st); err != nil {
 				return err
 			}
 		}
