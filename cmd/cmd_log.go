@@ -15,7 +15,10 @@ func logCommand(t *terminal) *cli.Command {
 		Usage:     "show who changed what, and when",
 		ArgsUsage: "[NAME]",
 		Description: `Prints the journal as an audit trail: time, member, action, target and
-version, for one secret or for all, oldest first. Needs no identity.
+version, for one secret or for all, oldest first. Needs no identity. The
+journal is then checked as tresor verify does (from the state this clone
+verified last, when nothing changed since): when it does not verify, the
+trail printed cannot be trusted, and log says so and exits 3.
 --since takes a date (2026-11-01), a time (2026-11-01T09:00:00Z) or a
 duration back from now (7d, 12h).
 
@@ -45,7 +48,10 @@ Examples:
 				return err
 			}
 			if c.Bool("json") {
-				return printJSON(t.stdout, entries)
+				if err := printJSON(t.stdout, entries); err != nil {
+					return err
+				}
+				return v.CheckJournal()
 			}
 			tb := newTable(t.stdout, "TIME", "MEMBER", "ACTION", "TARGET", "VERSION")
 			for _, e := range entries {
@@ -66,7 +72,10 @@ Examples:
 				}
 				tb.row(e.Time.Format(time.RFC3339), e.Actor, e.Action, target, version)
 			}
-			return tb.flush()
+			if err := tb.flush(); err != nil {
+				return err
+			}
+			return v.CheckJournal()
 		},
 	}
 }

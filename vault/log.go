@@ -21,6 +21,14 @@ type LogEntry struct {
 	Entry   string    `json:"entry"`
 }
 
+// CheckJournal checks the journal as reads do: from the state this clone
+// verified last when the journal has not changed since, else by verifying
+// it. It fails with ErrVerify when the journal does not verify.
+func (v *Vault) CheckJournal() error {
+	_, err := v.verifiedForRead()
+	return err
+}
+
 // Log returns the journal in order (seq, then hash), limited to entries
 // that touch name (when not empty) and are not older than since.
 func (v *Vault) Log(name string, since time.Time) ([]LogEntry, error) {
