@@ -1,6 +1,7 @@
 package crypto
 
 import (
+	"bytes"
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/rand"
@@ -118,56 +119,66 @@ func readKeyLabels(recipients []string) ([]string, bool) {
 // age.Identity that unwraps read key stanzas whose key it holds.
 type ReadKeyRing struct {
 	mu   sync.RWMutex
-	keys map[string][]byte
+	keys map[string][][]byte // by id: a few, so a planted key cannot shadow the real one
 }
 
-// NewReadKeyRing returns an empty ring.
-func NewReadKeyRing() *ReadKeyRing { return &ReadKeyRing{keys: map[string][]byte{}} }
+// maxKeysPerID bounds the keys kept under one id.
+const maxKeysPerID = 4
 
-// Learn adds a read key found in an opened file's envelope. A key that turns
-// out wrong only costs a failed symmetric unwrap.
+// NewReadKeyRing returns an empty ring.
+func NewReadKeyRing() *ReadKeyRing { return &ReadKeyRing{keys: map[string][][]byte{}} }
+
+// Learn adds a read key found in an opened file's envelope. Any file may
+// claim any id: a key that turns out wrong only costs a failed symmetric
+// unwrap, and does not replace the keys learned before it.
 func (r *ReadKeyRing) Learn(id string, key []byte) {
 	if len(id) != format.ReadKeyIDLen || len(key) != format.ReadKeySize {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.keys[id] = slices.Clone(key)
+	for _, k := range r.keys[id] {
+		if bytes.Equal(k, key) {
+			return
+		}
+	}
+	if len(r.keys[id]) < maxKeysPerID {
+		r.keys[id] = append(r.keys[id], slices.Clone(key))
+	}
 }
 
 // Knows reports whether the ring holds a key with this id.
-func (r *ReadKeyRing) Knows(id string) bool { return r.key(id) != nil }
+func (r *ReadKeyRing) Knows(id string) bool { return len(r.keysFor(id)) > 0 }
 
-func (r *ReadKeyRing) key(id string) []byte {
+func (r *ReadKeyRing) keysFor(id string) [][]byte {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.keys[id]
 }
 
-// Unwrap returns the file key from a read key stanza whose key the ring
-// holds.
+// Unwrap returns the file key from a read key stanza that a key in the
+// ring opens.
 func (r *ReadKeyRing) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	for _, s := range stanzas {
 		if s.Type != readKeyStanza || len(s.Args) != 2 {
 			continue
 		}
-		key := r.key(s.Args[0])
-		if key == nil {
+		keys := r.keysFor(s.Args[0])
+		if len(keys) == 0 {
 			continue
 		}
 		salt, err := base64.RawStdEncoding.Strict().DecodeString(s.Args[1])
-		if err != nil || len(salt) != readKeySalt {
+		if err != nil || len(salt) != readKeySalt || len(s.Body) != fileKeySize+chacha20poly1305.Overhead {
 			continue
 		}
-		aead, err := readKeyAEAD(key, salt)
-		if err != nil {
-			return nil, err
-		}
-		if len(s.Body) != fileKeySize+aead.Overhead() {
-			continue
-		}
-		if fileKey, err := aead.Open(nil, make([]byte, chacha20poly1305.NonceSize), s.Body, nil); err == nil {
-			return fileKey, nil
+		for _, key := range keys {
+			aead, err := readKeyAEAD(key, salt)
+			if err != nil {
+				return nil, err
+			}
+			if fileKey, err := aead.Open(nil, make([]byte, chacha20poly1305.NonceSize), s.Body, nil); err == nil {
+				return fileKey, nil
+			}
 		}
 	}
 	return nil, age.ErrIncorrectIdentity

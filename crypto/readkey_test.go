@@ -193,3 +193,29 @@ func TestReadKeyRingLeavesOtherFilesToTheIdentity(t *testing.T) {
 		}
 	}
 }
+
+// A key planted under another writer's id (any file may claim any id)
+// does not shadow the real key learned before or after it.
+func TestReadKeyRingPlantedKey(t *testing.T) {
+	reader := mustGenerate(t, true)
+	rk := crypto.NewReadKey()
+	armored, err := crypto.Sealer{}.EncryptWithReadKey([]string{reader.Recipient()}, []byte("value"), rk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outsider := mustGenerate(t, true) // opens nothing: only the ring can
+	for _, plantedFirst := range []bool{true, false} {
+		ring := crypto.NewReadKeyRing()
+		planted := bytes.Repeat([]byte{7}, 32)
+		if plantedFirst {
+			ring.Learn(rk.ID, planted)
+			ring.Learn(rk.ID, rk.Key)
+		} else {
+			ring.Learn(rk.ID, rk.Key)
+			ring.Learn(rk.ID, planted)
+		}
+		if got, err := crypto.DecryptShared(armored, sha256.Sum256(armored), outsider, nil, ring, 1<<20); err != nil || string(got) != "value" {
+			t.Fatalf("planted first=%v: %q %v", plantedFirst, got, err)
+		}
+	}
+}
