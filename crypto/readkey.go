@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"slices"
-	"strings"
 	"sync"
 
 	"filippo.io/age"
@@ -193,13 +192,4 @@ func (r *ReadKeyRing) nonEmpty() bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return len(r.keys) > 0
-}
-
-// ReadKeySetID names a set of recipients, for keeping one read key per set:
-// a change of readers (a member removed, a key replaced) is another set and
-// so gets another key.
-func ReadKeySetID(recipients []string) string {
-	sorted := slices.Clone(recipients)
-	slices.Sort(sorted)
-	return HashHex([]byte(strings.Join(sorted, "\n")))
 }

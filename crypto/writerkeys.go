@@ -17,7 +17,7 @@ import (
 type WriterKeys struct {
 	aead    cipher.AEAD
 	binding []byte
-	keys    map[string]ReadKey // by ReadKeySetID
+	keys    map[string]ReadKey // by recipientSetID
 }
 
 const writerKeysInfo = "tresor/v1/writer-read-keys"
@@ -60,7 +60,7 @@ func (w *WriterKeys) For(recipients []string) (rk ReadKey, made, ok bool) {
 	if _, ok := readKeyLabels(recipients); !ok || len(recipients) == 0 {
 		return ReadKey{}, false, false
 	}
-	set := ReadKeySetID(recipients)
+	set := recipientSetID(recipients)
 	if rk, ok := w.keys[set]; ok {
 		return rk, false, true
 	}
@@ -81,4 +81,13 @@ func (w *WriterKeys) Seal() []byte {
 		b.WriteString(s + " " + w.keys[s].ID + " " + hex.EncodeToString(w.keys[s].Key) + "\n")
 	}
 	return sealLocal(w.aead, []byte(b.String()), w.binding)
+}
+
+// recipientSetID names a set of recipients, for keeping one read key per set:
+// a change of readers (a member removed, a key replaced) is another set and
+// so gets another key.
+func recipientSetID(recipients []string) string {
+	sorted := slices.Clone(recipients)
+	slices.Sort(sorted)
+	return HashHex([]byte(strings.Join(sorted, "\n")))
 }
