@@ -3,6 +3,7 @@ package vault
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -120,14 +121,16 @@ func (v *Vault) openVerified(chosen []string, early map[string]opened, cache *cr
 	results := make([]opened, len(chosen))
 	var again []string
 	var againAt []int
+	mine := v.myMembers() // under the verified policy
 	for i, name := range chosen {
 		if r, ok := early[name]; ok && r.read && st.checkFileHash(name, r.hash()) == nil {
+			listed := mine == nil || slices.ContainsFunc(r.header.Readers, func(n string) bool { return mine[n] })
 			switch {
-			case r.err == nil:
+			case r.passed && !listed, !r.passed && errors.Is(r.err, crypto.ErrNotRecipient):
+				r.err = v.notReaderError(r.header) // the verified policy judges
 				results[i] = r
 				continue
-			case errors.Is(r.err, crypto.ErrNotRecipient):
-				r.err = v.notReaderError(r.header) // the verified policy judges
+			case !r.passed && r.err == nil:
 				results[i] = r
 				continue
 			}
@@ -135,7 +138,7 @@ func (v *Vault) openVerified(chosen []string, early map[string]opened, cache *cr
 		again = append(again, name)
 		againAt = append(againAt, i)
 	}
-	for j, r := range v.openMany(again, cache, st) {
+	for j, r := range v.openMany(again, cache, st, mine) {
 		results[againAt[j]] = r
 	}
 	return results
@@ -174,7 +177,8 @@ func (v *Vault) verifiedWhileOpening(sel Selector, cache *crypto.FileKeyCache) (
 	}
 	names := sel.filter(onDisk)
 	done := make(chan []opened, 1)
-	go func() { done <- v.openMany(names, cache, nil) }()
+	mine := v.myMembers() // taken now: verification reloads the policy
+	go func() { done <- v.openMany(names, cache, nil, mine) }()
 	var results []opened
 	readFiles := func() map[string]string {
 		// Verification checks the files against the journal after its

@@ -173,7 +173,7 @@ func TestOpenVerifiedReopensWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := v.openMany([]string{"app/a"}, nil, st)[0]
+	good := v.openMany([]string{"app/a"}, nil, st, v.myMembers())[0]
 	if good.err != nil || string(good.value) != "value of app/a" {
 		t.Fatalf("open app/a: %v %q", good.err, good.value)
 	}
@@ -203,7 +203,7 @@ func TestVerifyUsesFilesReadBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	read := v.openMany([]string{"app/a", "app/b"}, nil, nil)
+	read := v.openMany([]string{"app/a", "app/b"}, nil, nil, v.myMembers())
 	hashes := map[string]string{"app/a": read[0].hash(), "app/b": "sha256:" + strings.Repeat("0", 64)}
 	path := filepath.Join(dir, "secrets", "app", "a.secret")
 	b, err := os.ReadFile(path)
@@ -271,5 +271,75 @@ func TestEnvironmentColdSkipsWhatItCannotRead(t *testing.T) {
 	}
 	if _, err := environmentOf(t, dir, bob, Selector{Only: []string{"admin/x"}}); !errors.Is(err, ErrNoAccess) {
 		t.Fatalf("named and unreadable, cold: %v", err)
+	}
+}
+
+// A file whose header does not name the identity's member is passed over,
+// not decrypted (trying would cost an unwrap per stanza), on a fresh clone
+// and with local state alike: the signed header decides, even for a file
+// that, against its header, also holds a stanza for the identity.
+func TestEnvironmentPassesOverFilesNotNamingUs(t *testing.T) {
+	alice, bob := mustIdentity(t), mustIdentity(t)
+	dir := filepath.Join(t.TempDir(), DirName)
+	v, err := Init(dir, InitOptions{Member: "alice", Identity: alice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.MemberAdd("bob", bob.Recipient(), bob.Signer(), nil); err != nil {
+		t.Fatal(err)
+	}
+	next := v.Policy.Clone()
+	next.Rules = append([]format.Rule{{Path: "shared/**", Read: format.Names{"admins", "bob"}, Write: format.Names{"admins"}}}, next.Rules...)
+	if err := v.ApplyPolicy(next.Marshal()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Set("shared/a", []byte("for both"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// admin/x: readers [alice] in the header and the journal, but sealed to
+	// bob as well.
+	err = v.withLock(func() error {
+		h := format.SecretHeader{Name: "admin/x", Version: 1, Created: v.timeNow(), Updated: v.timeNow(), Readers: format.Names{"alice"}}
+		sf, err := format.NewSecretFile(h)
+		if err != nil {
+			return err
+		}
+		payload := format.MarshalPayload(crypto.HashHex(sf.HeaderBytes), []byte("alice only"))
+		if sf.Armored, err = v.sealer.Encrypt([]string{alice.Recipient(), bob.Recipient()}, payload); err != nil {
+			return err
+		}
+		file := sf.Marshal()
+		_, err = v.commit("alice", change{
+			Entry: format.Entry{Action: format.ActionSet, Target: "admin/x", File: crypto.FileHash(file),
+				Details: &format.Details{Version: 1, Readers: h.Readers}},
+			Files: []fileChange{{Rel: secretPath("admin/x"), Data: file}},
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	for _, cold := range []bool{true, false} {
+		if cold {
+			if err := os.RemoveAll(filepath.Join(dir, localDir)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env, err := environmentOf(t, dir, bob, Selector{})
+		if err != nil {
+			t.Fatalf("cold=%v: %v", cold, err)
+		}
+		if len(env.Vars) != 1 || env.Vars[0].Secret != "shared/a" || len(env.Skipped) != 1 || env.Skipped[0].Name != "admin/x" {
+			t.Fatalf("cold=%v: vars %v, skipped %v", cold, env.Vars, env.Skipped)
+		}
+	}
+	r, err := Open(dir, Options{Identity: bob})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if value, _, err := r.Get("admin/x"); !errors.Is(err, ErrNoAccess) {
+		t.Fatalf("get admin/x as bob: %q, %v; want no access", value, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/tresor-dev/tresor/crypto"
@@ -15,6 +16,7 @@ import (
 // opened is the outcome of reading and decrypting one secret file.
 type opened struct {
 	read   bool     // the file was read and parsed: sum and header are set
+	passed bool     // not decrypted: its header names none of this identity's members
 	sum    [32]byte // SHA-256 of the file as read
 	header format.SecretHeader
 	value  []byte
@@ -28,8 +30,14 @@ func (o opened) hash() string { return "sha256:" + hex.EncodeToString(o.sum[:]) 
 // core (one for identities such as hardware tokens that answer one request
 // at a time). With st, each file is checked against the verified journal
 // before it is decrypted; without, the caller must check each result's
-// hash before trusting it, and judge crypto.ErrNotRecipient.
-func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifiedState) []opened {
+// hash before trusting it, and judge crypto.ErrNotRecipient and passed
+// files. Files whose header names none of mine (the members this identity
+// is) are passed over, not decrypted: an identity without a stanza in a
+// file learns that only after one unwrap per stanza, which for
+// post-quantum readers (ML-KEM rejects implicitly) is a full decapsulation
+// each, and most of a team member's cost when they read a fraction of the
+// vault.
+func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifiedState, mine map[string]bool) []opened {
 	out := make([]opened, len(names))
 	workers := min(runtime.GOMAXPROCS(0), len(names))
 	if v.identity != nil && !v.identity.Parallel() {
@@ -44,7 +52,7 @@ func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifie
 			files := v.newSecretReader()
 			defer files.close()
 			for i := w; i < len(names); i += workers {
-				out[i] = v.openOne(files, names[i], &buf, cache, st)
+				out[i] = v.openOne(files, names[i], &buf, cache, st, mine)
 			}
 		}(w)
 	}
@@ -52,7 +60,7 @@ func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifie
 	return out
 }
 
-func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *crypto.FileKeyCache, st *verifiedState) opened {
+func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *crypto.FileKeyCache, st *verifiedState, mine map[string]bool) opened {
 	b, err := files.read(secretPath(name), buf)
 	if errors.Is(err, fs.ErrNotExist) {
 		return opened{err: problemf(ErrVerify, "restore it with git, or tresor doctor after a crash",
@@ -66,7 +74,11 @@ func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *cr
 		return opened{err: err}
 	}
 	o := opened{read: true, sum: sha256.Sum256(b), header: sf.Header}
+	o.passed = mine != nil && !slices.ContainsFunc(sf.Header.Readers, func(r string) bool { return mine[r] })
 	if st == nil {
+		if o.passed {
+			return o
+		}
 		// Before verification: nothing may be judged against the policy
 		// yet (openVerified does that).
 		o.value, o.err = v.decryptSecret(sf, o.sum, cache)
@@ -75,6 +87,22 @@ func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *cr
 	if o.err = st.checkFileHash(name, o.hash()); o.err != nil {
 		return o
 	}
-	o.value, o.err = v.openCached(sf, o.sum, cache)
+	o.value, o.err = v.openCached(sf, o.sum, cache) // passes over it too
 	return o
+}
+
+// myMembers returns the names of the members whose recipient is this
+// identity's, under the policy as loaded now; nil when that cannot be told
+// (a plugin identity whose file does not say its recipient).
+func (v *Vault) myMembers() map[string]bool {
+	if v.identity == nil || v.identity.Recipient() == "" || v.Policy == nil {
+		return nil
+	}
+	mine := map[string]bool{}
+	for name, m := range v.Policy.Members {
+		if m.Recipient == v.identity.Recipient() {
+			mine[name] = true
+		}
+	}
+	return mine
 }

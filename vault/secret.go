@@ -292,7 +292,14 @@ func (v *Vault) open(sf *format.SecretFile) ([]byte, error) {
 
 // openCached is open with a file key cache; fileSHA is the SHA-256 of the
 // whole file, under which its key is cached.
+//
+// A file whose (signed) header does not name this identity's member is not
+// decrypted: trying costs an unwrap per stanza, a full ML-KEM decapsulation
+// each for post-quantum readers, only to learn what the header says.
 func (v *Vault) openCached(sf *format.SecretFile, fileSHA [32]byte, cache *crypto.FileKeyCache) ([]byte, error) {
+	if v.identity != nil && v.identity.Recipient() != "" && !v.listedReader(sf.Header.Readers) {
+		return nil, v.notReaderError(sf.Header)
+	}
 	value, err := v.decryptSecret(sf, fileSHA, cache)
 	if errors.Is(err, crypto.ErrNotRecipient) {
 		return nil, v.notReaderError(sf.Header)
