@@ -130,7 +130,7 @@ func (v *Vault) openVerified(chosen []string, early map[string]opened, cache *cr
 				r.err = v.notReaderError(r.header) // the verified policy judges
 				results[i] = r
 				continue
-			case !r.passed && r.err == nil:
+			case !r.passed && r.err == nil && listed:
 				results[i] = r
 				continue
 			}
