@@ -2,7 +2,6 @@ package format_test
 
 import (
 	"bytes"
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -216,12 +215,7 @@ func TestMarshalUnsignedRejects(t *testing.T) {
 
 func TestParseEntryRejects(t *testing.T) {
 	sigLine := "signature: " + testSig + "\n"
-	tests := []struct {
-		name      string
-		edit      func(string) string
-		wantErr   error
-		wantInErr string
-	}{
+	tests := []textEdit{
 		{name: "empty", edit: func(string) string { return "" }},
 		{name: "missing signature", edit: replace(sigLine, ""), wantInErr: "no signature line"},
 		{name: "signature not last", edit: func(s string) string {
@@ -255,24 +249,7 @@ func TestParseEntryRejects(t *testing.T) {
 		{name: "extra space", edit: replace("seq: 42", "seq:  42"), wantErr: format.ErrNotCanonical},
 		{name: "block parents", edit: replace("parents: [\""+hashA+"\", \""+hashB+"\"]", "parents:\n  - "+hashA+"\n  - "+hashB), wantErr: format.ErrNotCanonical},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := tt.edit(setEntryFile)
-			if in == setEntryFile {
-				t.Fatal("edit changed nothing")
-			}
-			e, err := format.ParseEntry([]byte(in))
-			if err == nil {
-				t.Fatalf("ParseEntry accepted\n%s\nas %#v", in, e.Entry)
-			}
-			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
-				t.Errorf("error %q does not wrap %q", err, tt.wantErr)
-			}
-			if tt.wantInErr != "" && !strings.Contains(err.Error(), tt.wantInErr) {
-				t.Errorf("error %q does not mention %q", err, tt.wantInErr)
-			}
-		})
-	}
+	checkRejects(t, setEntryFile, tests, format.ParseEntry)
 }
 
 func TestParseEntryTooLarge(t *testing.T) {

@@ -2,7 +2,6 @@ package format_test
 
 import (
 	"bytes"
-	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -174,12 +173,7 @@ func TestPolicyMarshalIsDeterministicWithLongDigitRuns(t *testing.T) {
 }
 
 func TestParsePolicyRejects(t *testing.T) {
-	tests := []struct {
-		name      string
-		edit      func(string) string
-		wantErr   error
-		wantInErr string
-	}{
+	tests := []textEdit{
 		{name: "empty", edit: func(string) string { return "" }},
 		{name: "wrong tag", edit: replace("tresor: policy/v1", "tresor: policy/v2"), wantErr: format.ErrUnknownVersion},
 		{name: "unknown field", edit: replace("admins: [admins]\n", "admins: [admins]\nowners: [admins]\n")},
@@ -207,24 +201,7 @@ func TestParsePolicyRejects(t *testing.T) {
 		{name: "bad member name", edit: replace("  ops-lead: {", "  Ops-lead: {")},
 		{name: "member without recipient", edit: replace("{recipient: age1pq1ciprod,", `{recipient: "",`), wantInErr: "no recipient"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := tt.edit(designPolicyYAML)
-			if in == designPolicyYAML {
-				t.Fatal("edit changed nothing")
-			}
-			p, err := format.ParsePolicy([]byte(in))
-			if err == nil {
-				t.Fatalf("ParsePolicy accepted\n%s\nas %#v", in, p)
-			}
-			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
-				t.Errorf("error %q does not wrap %q", err, tt.wantErr)
-			}
-			if tt.wantInErr != "" && !strings.Contains(err.Error(), tt.wantInErr) {
-				t.Errorf("error %q does not mention %q", err, tt.wantInErr)
-			}
-		})
-	}
+	checkRejects(t, designPolicyYAML, tests, format.ParsePolicy)
 }
 
 func TestPolicyValidate(t *testing.T) {

@@ -160,12 +160,7 @@ func TestSecretRoundTrip(t *testing.T) {
 
 func TestParseSecretRejects(t *testing.T) {
 	// Each case edits the canonical full file.
-	tests := []struct {
-		name      string
-		edit      func(string) string
-		wantErr   error  // if set, errors.Is must hold
-		wantInErr string // if set, the message must contain it
-	}{
+	tests := []textEdit{
 		{name: "empty", edit: func(string) string { return "" }},
 		{name: "missing ---", edit: func(s string) string { return strings.Replace(s, "---\n", "", 1) }, wantInErr: "'---'"},
 		{name: "--- not at line start", edit: func(s string) string { return strings.Replace(s, "\n---\n", " ---\n", 1) }},
@@ -212,28 +207,7 @@ func TestParseSecretRejects(t *testing.T) {
 		{name: "empty every", edit: replace("every: 90d", `every: ""`), wantErr: format.ErrNotCanonical},
 		{name: "blank line", edit: replace("version: 3\n", "version: 3\n\n"), wantErr: format.ErrNotCanonical},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := tt.edit(fullSecretFile)
-			if in == fullSecretFile {
-				t.Fatal("edit changed nothing")
-			}
-			sf, err := format.ParseSecret([]byte(in))
-			if err == nil {
-				t.Fatalf("ParseSecret accepted\n%s\nas %#v", in, sf.Header)
-			}
-			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
-				t.Errorf("error %q does not wrap %q", err, tt.wantErr)
-			}
-			if tt.wantInErr != "" && !strings.Contains(err.Error(), tt.wantInErr) {
-				t.Errorf("error %q does not mention %q", err, tt.wantInErr)
-			}
-		})
-	}
-}
-
-func replace(old, new string) func(string) string {
-	return func(s string) string { return strings.Replace(s, old, new, 1) }
+	checkRejects(t, fullSecretFile, tests, format.ParseSecret)
 }
 
 func TestParseSecretTooLarge(t *testing.T) {

@@ -2,7 +2,6 @@ package format_test
 
 import (
 	"bytes"
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -63,52 +62,34 @@ func TestVaultFileRoundTrip(t *testing.T) {
 }
 
 func TestParseVaultFileRejects(t *testing.T) {
-	tests := []struct {
-		name    string
-		edit    func(string) string
-		wantErr error
-	}{
-		{"empty", func(string) string { return "" }, nil},
-		{"wrong tag", replace("tresor: vault/v1", "tresor: vault/v2"), format.ErrUnknownVersion},
-		{"no tag", replace("tresor: vault/v1\n", ""), format.ErrNotCanonical},
-		{"short id", replace("id: 0123456789abcdef0123456789abcdef", "id: 0123456789abcdef0123456789abcde"), nil},
-		{"long id", replace("id: 0123456789abcdef0123456789abcdef", "id: 0123456789abcdef0123456789abcdef0"), nil},
-		{"uppercase id", replace("id: 0123456789abcdef0123456789abcdef", "id: 0123456789ABCDEF0123456789abcdef"), nil},
-		{"no id", replace("id: 0123456789abcdef0123456789abcdef\n", ""), format.ErrNotCanonical},
-		{"short genesis", replace(testGenesis, testGenesis[:63]), nil},
-		{"non-hex genesis", replace(testGenesis, "z"+testGenesis[1:]), nil},
-		{"prefixed genesis", replace("genesis: "+testGenesis, "genesis: sha256:"+testGenesis), nil},
-		{"bad plugin", replace("[tpm, yubikey]", "[TPM, yubikey]"), nil},
-		{"plugin with slash", replace("[tpm, yubikey]", "[../tpm, yubikey]"), nil},
-		{"unsorted plugins", replace("[tpm, yubikey]", "[yubikey, tpm]"), nil},
-		{"duplicate plugins", replace("[tpm, yubikey]", "[tpm, tpm]"), nil},
-		{"bad generate", replace("generate: 64:hex", "generate: 64:nope"), nil},
-		{"zero generate", replace("generate: 64:hex", "generate: 0"), nil},
-		{"unknown field", replace("generate: 64:hex\n", "generate: 64:hex\nname: x\n"), nil},
-		{"comment", replace("generate: 64:hex\n", "generate: 64:hex # default\n"), format.ErrNotCanonical},
-		{"quoted id", replace("id: 0123456789abcdef0123456789abcdef", `id: "0123456789abcdef0123456789abcdef"`), format.ErrNotCanonical},
-		{"block plugins", replace("plugins: [tpm, yubikey]", "plugins:\n  - tpm\n  - yubikey"), format.ErrNotCanonical},
+	tests := []textEdit{
+		{"empty", func(string) string { return "" }, nil, ""},
+		{"wrong tag", replace("tresor: vault/v1", "tresor: vault/v2"), format.ErrUnknownVersion, ""},
+		{"no tag", replace("tresor: vault/v1\n", ""), format.ErrNotCanonical, ""},
+		{"short id", replace("id: 0123456789abcdef0123456789abcdef", "id: 0123456789abcdef0123456789abcde"), nil, ""},
+		{"long id", replace("id: 0123456789abcdef0123456789abcdef", "id: 0123456789abcdef0123456789abcdef0"), nil, ""},
+		{"uppercase id", replace("id: 0123456789abcdef0123456789abcdef", "id: 0123456789ABCDEF0123456789abcdef"), nil, ""},
+		{"no id", replace("id: 0123456789abcdef0123456789abcdef\n", ""), format.ErrNotCanonical, ""},
+		{"short genesis", replace(testGenesis, testGenesis[:63]), nil, ""},
+		{"non-hex genesis", replace(testGenesis, "z"+testGenesis[1:]), nil, ""},
+		{"prefixed genesis", replace("genesis: "+testGenesis, "genesis: sha256:"+testGenesis), nil, ""},
+		{"bad plugin", replace("[tpm, yubikey]", "[TPM, yubikey]"), nil, ""},
+		{"plugin with slash", replace("[tpm, yubikey]", "[../tpm, yubikey]"), nil, ""},
+		{"unsorted plugins", replace("[tpm, yubikey]", "[yubikey, tpm]"), nil, ""},
+		{"duplicate plugins", replace("[tpm, yubikey]", "[tpm, tpm]"), nil, ""},
+		{"bad generate", replace("generate: 64:hex", "generate: 64:nope"), nil, ""},
+		{"zero generate", replace("generate: 64:hex", "generate: 0"), nil, ""},
+		{"unknown field", replace("generate: 64:hex\n", "generate: 64:hex\nname: x\n"), nil, ""},
+		{"comment", replace("generate: 64:hex\n", "generate: 64:hex # default\n"), format.ErrNotCanonical, ""},
+		{"quoted id", replace("id: 0123456789abcdef0123456789abcdef", `id: "0123456789abcdef0123456789abcdef"`), format.ErrNotCanonical, ""},
+		{"block plugins", replace("plugins: [tpm, yubikey]", "plugins:\n  - tpm\n  - yubikey"), format.ErrNotCanonical, ""},
 		{"reordered", func(s string) string {
 			return strings.Replace(s, "plugins: [tpm, yubikey]\ngenerate: 64:hex\n", "generate: 64:hex\nplugins: [tpm, yubikey]\n", 1)
-		}, format.ErrNotCanonical},
-		{"second document", func(s string) string { return s + "---\ntresor: vault/v1\n" }, nil},
-		{"missing final newline", func(s string) string { return strings.TrimSuffix(s, "\n") }, format.ErrNotCanonical},
+		}, format.ErrNotCanonical, ""},
+		{"second document", func(s string) string { return s + "---\ntresor: vault/v1\n" }, nil, ""},
+		{"missing final newline", func(s string) string { return strings.TrimSuffix(s, "\n") }, format.ErrNotCanonical, ""},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := tt.edit(fullVaultYAML)
-			if in == fullVaultYAML {
-				t.Fatal("edit changed nothing")
-			}
-			v, err := format.ParseVaultFile([]byte(in))
-			if err == nil {
-				t.Fatalf("ParseVaultFile accepted\n%s\nas %#v", in, v)
-			}
-			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
-				t.Errorf("error %q does not wrap %q", err, tt.wantErr)
-			}
-		})
-	}
+	checkRejects(t, fullVaultYAML, tests, format.ParseVaultFile)
 }
 
 func TestIsHash(t *testing.T) {
