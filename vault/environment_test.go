@@ -232,20 +232,7 @@ func TestVerifyUsesFilesReadBefore(t *testing.T) {
 // On a fresh clone, secrets the identity cannot read are skipped when a
 // glob chose them and refused when named, exactly as with local state.
 func TestEnvironmentColdSkipsWhatItCannotRead(t *testing.T) {
-	alice, bob := mustIdentity(t), mustIdentity(t)
-	dir := filepath.Join(t.TempDir(), DirName)
-	v, err := Init(dir, InitOptions{Member: "alice", Identity: alice})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.MemberAdd("bob", bob.Recipient(), bob.Signer(), nil); err != nil {
-		t.Fatal(err)
-	}
-	next := v.Policy.Clone()
-	next.Rules = append([]format.Rule{{Path: "shared/**", Read: format.Names{"admins", "bob"}, Write: format.Names{"admins"}}}, next.Rules...)
-	if err := v.ApplyPolicy(next.Marshal()); err != nil {
-		t.Fatal(err)
-	}
+	dir, v, _, bob := sharedVault(t)
 	for _, name := range []string{"shared/a", "shared/b", "admin/x"} {
 		if _, err := v.Set(name, []byte("value of "+name), SetOptions{}); err != nil {
 			t.Fatal(err)
@@ -279,26 +266,13 @@ func TestEnvironmentColdSkipsWhatItCannotRead(t *testing.T) {
 // and with local state alike: the signed header decides, even for a file
 // that, against its header, also holds a stanza for the identity.
 func TestEnvironmentPassesOverFilesNotNamingUs(t *testing.T) {
-	alice, bob := mustIdentity(t), mustIdentity(t)
-	dir := filepath.Join(t.TempDir(), DirName)
-	v, err := Init(dir, InitOptions{Member: "alice", Identity: alice})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.MemberAdd("bob", bob.Recipient(), bob.Signer(), nil); err != nil {
-		t.Fatal(err)
-	}
-	next := v.Policy.Clone()
-	next.Rules = append([]format.Rule{{Path: "shared/**", Read: format.Names{"admins", "bob"}, Write: format.Names{"admins"}}}, next.Rules...)
-	if err := v.ApplyPolicy(next.Marshal()); err != nil {
-		t.Fatal(err)
-	}
+	dir, v, alice, bob := sharedVault(t)
 	if _, err := v.Set("shared/a", []byte("for both"), SetOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// admin/x: readers [alice] in the header and the journal, but sealed to
 	// bob as well.
-	err = v.withLock(func() error {
+	err := v.withLock(func() error {
 		h := format.SecretHeader{Name: "admin/x", Version: 1, Created: v.timeNow(), Updated: v.timeNow(), Readers: format.Names{"alice"}}
 		sf, err := format.NewSecretFile(h)
 		if err != nil {
@@ -342,4 +316,25 @@ func TestEnvironmentPassesOverFilesNotNamingUs(t *testing.T) {
 	if value, _, err := r.Get("admin/x"); !errors.Is(err, ErrNoAccess) {
 		t.Fatalf("get admin/x as bob: %q, %v; want no access", value, err)
 	}
+}
+
+// sharedVault makes a vault of two members: alice, the admin, reads all;
+// bob reads shared/**. The caller closes v.
+func sharedVault(t *testing.T) (string, *Vault, *crypto.Identity, *crypto.Identity) {
+	t.Helper()
+	alice, bob := mustIdentity(t), mustIdentity(t)
+	dir := filepath.Join(t.TempDir(), DirName)
+	v, err := Init(dir, InitOptions{Member: "alice", Identity: alice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.MemberAdd("bob", bob.Recipient(), bob.Signer(), nil); err != nil {
+		t.Fatal(err)
+	}
+	next := v.Policy.Clone()
+	next.Rules = append([]format.Rule{{Path: "shared/**", Read: format.Names{"admins", "bob"}, Write: format.Names{"admins"}}}, next.Rules...)
+	if err := v.ApplyPolicy(next.Marshal()); err != nil {
+		t.Fatal(err)
+	}
+	return dir, v, alice, bob
 }
