@@ -144,19 +144,13 @@ func (c *capturing) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	return nil, age.ErrIncorrectIdentity
 }
 
-// DecryptCached is Decrypt with a file key cache: a cached key for this
-// file (fileSHA is the SHA-256 of the whole secret file) skips the
-// identity's unwrap; otherwise the identity decrypts and the key is cached.
-// cache may be nil.
-func DecryptCached(armored []byte, fileSHA [32]byte, id *Identity, cache *FileKeyCache, maxSize int) ([]byte, error) {
-	return DecryptShared(armored, fileSHA, id, cache, nil, maxSize)
-}
-
-// DecryptShared is DecryptCached that first tries the read keys in ring
-// (may be nil), which open a file with a symmetric unwrap; a file no key in
-// the ring opens goes to the identity. The caller learns read keys from the
-// envelopes it opens (ReadKeyRing.Learn).
-func DecryptShared(armored []byte, fileSHA [32]byte, id *Identity, cache *FileKeyCache, ring *ReadKeyRing, maxSize int) ([]byte, error) {
+// DecryptCached is Decrypt with shortcuts for reading many files: a cached
+// key or payload for this file (fileSHA is the SHA-256 of the whole secret
+// file) skips the identity's unwrap, and so does a read key in ring that
+// opens the file's read key stanza (see ReadKey); otherwise the identity
+// decrypts, and the result is cached. cache and ring may be nil. The caller
+// learns read keys from the envelopes it opens (ReadKeyRing.Learn).
+func DecryptCached(armored []byte, fileSHA [32]byte, id *Identity, cache *FileKeyCache, ring *ReadKeyRing, maxSize int) ([]byte, error) {
 	if cache == nil {
 		if out, err := decryptWithRing(armored, ring, maxSize); err == nil {
 			return out, nil

@@ -39,7 +39,7 @@ func TestFileKeyCacheSizeAccounting(t *testing.T) {
 		armored []byte
 		sha     [32]byte
 	}{{small, smallSHA}, {large, largeSHA}} {
-		if _, err := DecryptCached(f.armored, f.sha, id, c, 1<<20); err != nil {
+		if _, err := DecryptCached(f.armored, f.sha, id, c, nil, 1<<20); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -66,7 +66,7 @@ func TestFileKeyCacheSizeAccounting(t *testing.T) {
 	}
 
 	// An entry that does not serve is dropped by DecryptCached.
-	if _, err := DecryptCached([]byte("not age"), largeSHA, id, loaded, 1<<20); err == nil {
+	if _, err := DecryptCached([]byte("not age"), largeSHA, id, loaded, nil, 1<<20); err == nil {
 		t.Fatal("garbage decrypted")
 	}
 	if _, ok := loaded.keys[largeSHA]; ok {
@@ -127,7 +127,7 @@ func TestFileKeyCacheLoadMalformed(t *testing.T) {
 	} {
 		c := id.NewFileKeyCache()
 		c.keys[sha] = e
-		got, err := DecryptCached(armored, sha, id, c, 100)
+		got, err := DecryptCached(armored, sha, id, c, nil, 100)
 		if err != nil || string(got) != "real" {
 			t.Errorf("entry %x: DecryptCached = %q, %v", e, got, err)
 		}
@@ -144,7 +144,7 @@ func TestFileKeyCacheBinding(t *testing.T) {
 	}
 	armored, sha := testCacheFile(t, id, []byte("bound"))
 	c := id.NewFileKeyCache()
-	if _, err := DecryptCached(armored, sha, id, c, 100); err != nil {
+	if _, err := DecryptCached(armored, sha, id, c, nil, 100); err != nil {
 		t.Fatal(err)
 	}
 	sealed := c.Seal()

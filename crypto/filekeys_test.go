@@ -42,10 +42,10 @@ func TestFileKeyCachePayload(t *testing.T) {
 				t.Errorf("a new cache is changed")
 			}
 			// A miss: nothing cached yet, and the input is not age.
-			if _, err := crypto.DecryptCached(notAge, f.sha, id, cache, maxSize); !errors.Is(err, crypto.ErrTampered) {
+			if _, err := crypto.DecryptCached(notAge, f.sha, id, cache, nil, maxSize); !errors.Is(err, crypto.ErrTampered) {
 				t.Fatalf("miss on garbage: error = %v, want ErrTampered", err)
 			}
-			got, err := crypto.DecryptCached(f.armored, f.sha, id, cache, maxSize)
+			got, err := crypto.DecryptCached(f.armored, f.sha, id, cache, nil, maxSize)
 			if err != nil || !bytes.Equal(got, f.plain) {
 				t.Fatalf("first DecryptCached = %q, %v", got, err)
 			}
@@ -60,13 +60,13 @@ func TestFileKeyCachePayload(t *testing.T) {
 			if loaded.Changed() {
 				t.Errorf("Load marked the cache changed")
 			}
-			got, err = crypto.DecryptCached(notAge, f.sha, id, loaded, maxSize)
+			got, err = crypto.DecryptCached(notAge, f.sha, id, loaded, nil, maxSize)
 			if err != nil || !bytes.Equal(got, f.plain) {
 				t.Fatalf("cache hit = %q, %v; want the cached payload", got, err)
 			}
 			// The caller may change what it got without changing the cache.
 			got[0] ^= 0xff
-			if again, _ := crypto.DecryptCached(notAge, f.sha, id, loaded, maxSize); !bytes.Equal(again, f.plain) {
+			if again, _ := crypto.DecryptCached(notAge, f.sha, id, loaded, nil, maxSize); !bytes.Equal(again, f.plain) {
 				t.Errorf("the cache returned its own buffer: a caller's write changed it to %q", again)
 			}
 			if loaded.Changed() {
@@ -76,7 +76,7 @@ func TestFileKeyCachePayload(t *testing.T) {
 			// Another file hash misses.
 			other := f.sha
 			other[0] ^= 1
-			if _, err := crypto.DecryptCached(notAge, other, id, loaded, maxSize); err == nil {
+			if _, err := crypto.DecryptCached(notAge, other, id, loaded, nil, maxSize); err == nil {
 				t.Errorf("a different file hash hit the cache")
 			}
 		})
@@ -86,12 +86,12 @@ func TestFileKeyCachePayload(t *testing.T) {
 func TestFileKeyCacheNil(t *testing.T) {
 	id := mustGenerate(t, true)
 	f := newSecretFile(t, []byte("v"), id.Recipient())
-	got, err := crypto.DecryptCached(f.armored, f.sha, id, nil, maxSize)
+	got, err := crypto.DecryptCached(f.armored, f.sha, id, nil, nil, maxSize)
 	if err != nil || !bytes.Equal(got, f.plain) {
 		t.Errorf("DecryptCached with nil cache = %q, %v", got, err)
 	}
 	outsider := mustGenerate(t, true)
-	if _, err := crypto.DecryptCached(f.armored, f.sha, outsider, nil, maxSize); !errors.Is(err, crypto.ErrNotRecipient) {
+	if _, err := crypto.DecryptCached(f.armored, f.sha, outsider, nil, nil, maxSize); !errors.Is(err, crypto.ErrNotRecipient) {
 		t.Errorf("nil cache, outsider: error = %v, want ErrNotRecipient", err)
 	}
 }
@@ -101,14 +101,14 @@ func TestFileKeyCacheErrorsAreNotCached(t *testing.T) {
 	outsider := mustGenerate(t, true)
 	f := newSecretFile(t, []byte("v"), outsider.Recipient())
 	cache := id.NewFileKeyCache()
-	if _, err := crypto.DecryptCached(f.armored, f.sha, id, cache, maxSize); !errors.Is(err, crypto.ErrNotRecipient) {
+	if _, err := crypto.DecryptCached(f.armored, f.sha, id, cache, nil, maxSize); !errors.Is(err, crypto.ErrNotRecipient) {
 		t.Errorf("error = %v, want ErrNotRecipient", err)
 	}
 	if cache.Changed() {
 		t.Errorf("a failed decryption changed the cache")
 	}
 	big := newSecretFile(t, bytes.Repeat([]byte("b"), 100), id.Recipient())
-	if _, err := crypto.DecryptCached(big.armored, big.sha, id, cache, 99); err == nil {
+	if _, err := crypto.DecryptCached(big.armored, big.sha, id, cache, nil, 99); err == nil {
 		t.Errorf("maxSize not enforced")
 	}
 	if cache.Changed() {
@@ -121,7 +121,7 @@ func TestFileKeyCacheOtherIdentity(t *testing.T) {
 	owner := mustGenerate(t, true)
 	f := newSecretFile(t, []byte("mine"), owner.Recipient())
 	cache := owner.NewFileKeyCache()
-	if _, err := crypto.DecryptCached(f.armored, f.sha, owner, cache, maxSize); err != nil {
+	if _, err := crypto.DecryptCached(f.armored, f.sha, owner, cache, nil, maxSize); err != nil {
 		t.Fatal(err)
 	}
 	sealed := cache.Seal()
@@ -135,7 +135,7 @@ func TestFileKeyCacheOtherIdentity(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := other.NewFileKeyCache()
 			c.Load(sealed)
-			if got, err := crypto.DecryptCached(notAge, f.sha, other, c, maxSize); err == nil {
+			if got, err := crypto.DecryptCached(notAge, f.sha, other, c, nil, maxSize); err == nil {
 				t.Errorf("another identity's cache loaded: got %q", got)
 			}
 		})
@@ -146,7 +146,7 @@ func TestFileKeyCacheOtherIdentity(t *testing.T) {
 	same := mustParse(t, owner.FileText())
 	c := same.NewFileKeyCache()
 	c.Load(sealed)
-	if got, err := crypto.DecryptCached(notAge, f.sha, same, c, maxSize); err != nil || string(got) != "mine" {
+	if got, err := crypto.DecryptCached(notAge, f.sha, same, c, nil, maxSize); err != nil || string(got) != "mine" {
 		t.Errorf("the same identity parsed again does not load its cache: %q, %v", got, err)
 	}
 }
@@ -155,7 +155,7 @@ func TestFileKeyCacheCorrupted(t *testing.T) {
 	id := mustGenerate(t, true)
 	f := newSecretFile(t, []byte("v"), id.Recipient())
 	cache := id.NewFileKeyCache()
-	if _, err := crypto.DecryptCached(f.armored, f.sha, id, cache, maxSize); err != nil {
+	if _, err := crypto.DecryptCached(f.armored, f.sha, id, cache, nil, maxSize); err != nil {
 		t.Fatal(err)
 	}
 	sealed := cache.Seal()
@@ -182,14 +182,14 @@ func TestFileKeyCacheCorrupted(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := id.NewFileKeyCache()
 			c.Load(tc.sealed)
-			if got, err := crypto.DecryptCached(notAge, f.sha, id, c, maxSize); err == nil {
+			if got, err := crypto.DecryptCached(notAge, f.sha, id, c, nil, maxSize); err == nil {
 				t.Errorf("a corrupted cache served %q", got)
 			}
 			if c.Changed() {
 				t.Errorf("Load of a corrupted cache marked it changed")
 			}
 			// It still works as an empty cache.
-			if got, err := crypto.DecryptCached(f.armored, f.sha, id, c, maxSize); err != nil || !bytes.Equal(got, f.plain) {
+			if got, err := crypto.DecryptCached(f.armored, f.sha, id, c, nil, maxSize); err != nil || !bytes.Equal(got, f.plain) {
 				t.Errorf("DecryptCached after a failed Load = %q, %v", got, err)
 			}
 		})
@@ -209,7 +209,7 @@ func TestFileKeyCacheRetain(t *testing.T) {
 	for i := range 4 {
 		f := newSecretFile(t, fmt.Appendf(nil, "value %d", i), id.Recipient())
 		files = append(files, f)
-		if _, err := crypto.DecryptCached(f.armored, f.sha, id, cache, maxSize); err != nil {
+		if _, err := crypto.DecryptCached(f.armored, f.sha, id, cache, nil, maxSize); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -224,7 +224,7 @@ func TestFileKeyCacheRetain(t *testing.T) {
 	check := func(c *crypto.FileKeyCache) {
 		t.Helper()
 		for i, f := range files {
-			got, err := crypto.DecryptCached(notAge, f.sha, id, c, maxSize)
+			got, err := crypto.DecryptCached(notAge, f.sha, id, c, nil, maxSize)
 			if keep[f.sha] && (err != nil || !bytes.Equal(got, f.plain)) {
 				t.Errorf("kept file %d: %q, %v", i, got, err)
 			}
@@ -255,14 +255,14 @@ func TestFileKeyCacheLargePayload(t *testing.T) {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {
 			f := newSecretFile(t, bytes.Repeat([]byte("L"), size), id.Recipient())
 			cache := id.NewFileKeyCache()
-			if got, err := crypto.DecryptCached(f.armored, f.sha, id, cache, maxSize); err != nil || !bytes.Equal(got, f.plain) {
+			if got, err := crypto.DecryptCached(f.armored, f.sha, id, cache, nil, maxSize); err != nil || !bytes.Equal(got, f.plain) {
 				t.Fatalf("first DecryptCached: %d bytes, %v", len(got), err)
 			}
 			loaded := id.NewFileKeyCache()
 			loaded.Load(cache.Seal())
 
 			// Only the file key is cached, not the payload.
-			if got, err := crypto.DecryptCached(notAge, f.sha, id, loaded, maxSize); err == nil {
+			if got, err := crypto.DecryptCached(notAge, f.sha, id, loaded, nil, maxSize); err == nil {
 				t.Fatalf("a large payload was served from the cache (%d bytes)", len(got))
 			}
 			// That miss dropped the entry, so load it again.
@@ -271,32 +271,32 @@ func TestFileKeyCacheLargePayload(t *testing.T) {
 
 			// The cached file key opens the file without the identity: an
 			// identity that is not a reader still gets the value.
-			got, err := crypto.DecryptCached(f.armored, f.sha, outsider, loaded, maxSize)
+			got, err := crypto.DecryptCached(f.armored, f.sha, outsider, loaded, nil, maxSize)
 			if err != nil || !bytes.Equal(got, f.plain) {
 				t.Fatalf("cached file key did not serve: %d bytes, %v", len(got), err)
 			}
-			if _, err := crypto.DecryptCached(f.armored, f.sha, outsider, nil, maxSize); !errors.Is(err, crypto.ErrNotRecipient) {
+			if _, err := crypto.DecryptCached(f.armored, f.sha, outsider, nil, nil, maxSize); !errors.Is(err, crypto.ErrNotRecipient) {
 				t.Fatalf("without the cache the outsider gets %v, want ErrNotRecipient", err)
 			}
 
 			// A tampered file under the same hash: the cached key fails
 			// authentication, the identity decides, and says tampered.
 			tampered := flipPayloadByte(t, f.armored)
-			if got, err := crypto.DecryptCached(tampered, f.sha, id, loaded, maxSize); !errors.Is(err, crypto.ErrTampered) {
+			if got, err := crypto.DecryptCached(tampered, f.sha, id, loaded, nil, maxSize); !errors.Is(err, crypto.ErrTampered) {
 				t.Fatalf("tampered with a cached key = %d bytes, %v; want ErrTampered", len(got), err)
 			}
 			if !loaded.Changed() {
 				t.Errorf("the entry that failed was not dropped")
 			}
 			// The entry is gone: the outsider no longer gets in.
-			if _, err := crypto.DecryptCached(f.armored, f.sha, outsider, loaded, maxSize); !errors.Is(err, crypto.ErrNotRecipient) {
+			if _, err := crypto.DecryptCached(f.armored, f.sha, outsider, loaded, nil, maxSize); !errors.Is(err, crypto.ErrNotRecipient) {
 				t.Errorf("after a failed cached key, outsider gets %v, want ErrNotRecipient", err)
 			}
 			// And the identity caches it again.
-			if got, err := crypto.DecryptCached(f.armored, f.sha, id, loaded, maxSize); err != nil || !bytes.Equal(got, f.plain) {
+			if got, err := crypto.DecryptCached(f.armored, f.sha, id, loaded, nil, maxSize); err != nil || !bytes.Equal(got, f.plain) {
 				t.Errorf("re-reading after the drop: %d bytes, %v", len(got), err)
 			}
-			if got, err := crypto.DecryptCached(f.armored, f.sha, outsider, loaded, maxSize); err != nil || !bytes.Equal(got, f.plain) {
+			if got, err := crypto.DecryptCached(f.armored, f.sha, outsider, loaded, nil, maxSize); err != nil || !bytes.Equal(got, f.plain) {
 				t.Errorf("the file key was not cached again: %d bytes, %v", len(got), err)
 			}
 		})
@@ -311,10 +311,10 @@ func TestFileKeyCachePayloadBoundary(t *testing.T) {
 	}{{0, true}, {8 << 10, true}, {8<<10 + 1, false}} {
 		f := newSecretFile(t, bytes.Repeat([]byte("b"), tc.size), id.Recipient())
 		cache := id.NewFileKeyCache()
-		if _, err := crypto.DecryptCached(f.armored, f.sha, id, cache, maxSize); err != nil {
+		if _, err := crypto.DecryptCached(f.armored, f.sha, id, cache, nil, maxSize); err != nil {
 			t.Fatal(err)
 		}
-		got, err := crypto.DecryptCached(notAge, f.sha, id, cache, maxSize)
+		got, err := crypto.DecryptCached(notAge, f.sha, id, cache, nil, maxSize)
 		if cached := err == nil && bytes.Equal(got, f.plain); cached != tc.payloadCached {
 			t.Errorf("size %d: payload cached %v, want %v", tc.size, cached, tc.payloadCached)
 		}
@@ -327,10 +327,10 @@ func TestFileKeyCacheHitRespectsMaxSize(t *testing.T) {
 	id := mustGenerate(t, true)
 	f := newSecretFile(t, bytes.Repeat([]byte("m"), 100), id.Recipient())
 	cache := id.NewFileKeyCache()
-	if _, err := crypto.DecryptCached(f.armored, f.sha, id, cache, maxSize); err != nil {
+	if _, err := crypto.DecryptCached(f.armored, f.sha, id, cache, nil, maxSize); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := crypto.DecryptCached(f.armored, f.sha, id, cache, 50); err == nil {
+	if got, err := crypto.DecryptCached(f.armored, f.sha, id, cache, nil, 50); err == nil {
 		t.Errorf("cached payload of 100 bytes served with maxSize 50 (%d bytes)", len(got))
 	}
 }
@@ -350,7 +350,7 @@ func TestFileKeyCacheConcurrent(t *testing.T) {
 		var wg sync.WaitGroup
 		for i, f := range files {
 			wg.Go(func() {
-				got, err := crypto.DecryptCached(f.armored, f.sha, id, cache, maxSize)
+				got, err := crypto.DecryptCached(f.armored, f.sha, id, cache, nil, maxSize)
 				if err != nil || !bytes.Equal(got, f.plain) {
 					t.Errorf("round %d file %d: %d bytes, %v", round, i, len(got), err)
 				}
@@ -361,7 +361,7 @@ func TestFileKeyCacheConcurrent(t *testing.T) {
 	loaded := id.NewFileKeyCache()
 	loaded.Load(cache.Seal())
 	for i, f := range files {
-		if got, err := crypto.DecryptCached(f.armored, f.sha, mustGenerate(t, true), loaded, maxSize); err != nil || !bytes.Equal(got, f.plain) {
+		if got, err := crypto.DecryptCached(f.armored, f.sha, mustGenerate(t, true), loaded, nil, maxSize); err != nil || !bytes.Equal(got, f.plain) {
 			t.Errorf("file %d not cached after concurrent reads: %v", i, err)
 		}
 	}

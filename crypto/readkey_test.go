@@ -47,10 +47,10 @@ func TestReadKeyOpensTheFile(t *testing.T) {
 		ring.Learn(rk.ID, rk.Key)
 		outsider := mustGenerate(t, classic)
 		sha := sha256.Sum256(armored)
-		if got, err := crypto.DecryptShared(armored, sha, outsider, nil, ring, 1<<20); err != nil || string(got) != "value" {
+		if got, err := crypto.DecryptCached(armored, sha, outsider, nil, ring, 1<<20); err != nil || string(got) != "value" {
 			t.Fatalf("classic=%v: with the read key: %q %v", classic, got, err)
 		}
-		if _, err := crypto.DecryptShared(armored, sha, outsider, nil, crypto.NewReadKeyRing(), 1<<20); !errors.Is(err, crypto.ErrNotRecipient) {
+		if _, err := crypto.DecryptCached(armored, sha, outsider, nil, crypto.NewReadKeyRing(), 1<<20); !errors.Is(err, crypto.ErrNotRecipient) {
 			t.Fatalf("classic=%v: an outsider without the read key: %v", classic, err)
 		}
 	}
@@ -68,11 +68,11 @@ func TestReadKeyWrongKeyFallsBack(t *testing.T) {
 	ring := crypto.NewReadKeyRing()
 	ring.Learn(rk.ID, bytes.Repeat([]byte{1}, 32))
 	for _, cache := range []*crypto.FileKeyCache{nil, reader.NewFileKeyCache()} {
-		if got, err := crypto.DecryptShared(armored, sha256.Sum256(armored), reader, cache, ring, 1<<20); err != nil || string(got) != "value" {
+		if got, err := crypto.DecryptCached(armored, sha256.Sum256(armored), reader, cache, ring, 1<<20); err != nil || string(got) != "value" {
 			t.Fatalf("got %q, %v", got, err)
 		}
 	}
-	if _, err := crypto.DecryptShared(armored, sha256.Sum256(armored), mustGenerate(t, true), nil, ring, 1<<20); !errors.Is(err, crypto.ErrNotRecipient) {
+	if _, err := crypto.DecryptCached(armored, sha256.Sum256(armored), mustGenerate(t, true), nil, ring, 1<<20); !errors.Is(err, crypto.ErrNotRecipient) {
 		t.Fatalf("an outsider with a wrong key: %v", err)
 	}
 }
@@ -188,7 +188,7 @@ func TestReadKeyRingLeavesOtherFilesToTheIdentity(t *testing.T) {
 	rk := crypto.NewReadKey()
 	ring.Learn(rk.ID, rk.Key)
 	for _, cache := range []*crypto.FileKeyCache{nil, reader.NewFileKeyCache()} {
-		if got, err := crypto.DecryptShared(armored, sha256.Sum256(armored), reader, cache, ring, 1<<20); err != nil || string(got) != "value" {
+		if got, err := crypto.DecryptCached(armored, sha256.Sum256(armored), reader, cache, ring, 1<<20); err != nil || string(got) != "value" {
 			t.Fatalf("got %q, %v", got, err)
 		}
 	}
@@ -214,7 +214,7 @@ func TestReadKeyRingPlantedKey(t *testing.T) {
 			ring.Learn(rk.ID, rk.Key)
 			ring.Learn(rk.ID, planted)
 		}
-		if got, err := crypto.DecryptShared(armored, sha256.Sum256(armored), outsider, nil, ring, 1<<20); err != nil || string(got) != "value" {
+		if got, err := crypto.DecryptCached(armored, sha256.Sum256(armored), outsider, nil, ring, 1<<20); err != nil || string(got) != "value" {
 			t.Fatalf("planted first=%v: %q %v", plantedFirst, got, err)
 		}
 	}

@@ -8,9 +8,13 @@ import (
 )
 
 // The file key cache (see crypto.FileKeyCache) lives in local/, never
-// committed, one per identity: its name carries a hash of the recipient.
-func (v *Vault) fileKeyCachePath() string {
-	return localDir + "/filekeys-" + crypto.HashHex([]byte(v.identity.Recipient()))[:16]
+// committed, one per identity.
+func (v *Vault) fileKeyCachePath() string { return v.identityLocalPath("filekeys") }
+
+// identityLocalPath is where local state of this kind is kept for the
+// current identity: local/<kind>-<16 hex digits of the recipient's hash>.
+func (v *Vault) identityLocalPath(kind string) string {
+	return localDir + "/" + kind + "-" + crypto.HashHex([]byte(v.identity.Recipient()))[:16]
 }
 
 // loadFileKeyCache returns the identity's cache, loaded from local/, or nil

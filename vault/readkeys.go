@@ -11,11 +11,8 @@ import (
 // one per file. The writer's own keys live in local/, sealed under its
 // identity; the keys learned while reading live in memory for the run.
 
-// writerKeysPath is where the identity's own read keys are kept, one file
-// per identity (its name carries a hash of the recipient).
-func (v *Vault) writerKeysPath() string {
-	return localDir + "/readkeys-" + crypto.HashHex([]byte(v.identity.Recipient()))[:16]
-}
+// writerKeysPath is where the identity's own read keys are kept.
+func (v *Vault) writerKeysPath() string { return v.identityLocalPath("readkeys") }
 
 // writerReadKey returns the read key this identity uses for files sealed
 // to recipients, made and saved on first use; ok is false when none can be

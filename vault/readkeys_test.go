@@ -103,7 +103,7 @@ func TestReadKeysPerWriterAndReaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := crypto.DecryptShared(sf.Armored, [32]byte{}, bob, nil, ring, 1<<20); err == nil {
+	if _, err := crypto.DecryptCached(sf.Armored, [32]byte{}, bob, nil, ring, 1<<20); err == nil {
 		t.Fatal("bob, with every key he saw, still opens a file re-encrypted after he left")
 	}
 }

@@ -172,13 +172,7 @@ func (v *Vault) readSecretFile(name string) (*format.SecretFile, error) {
 	files := v.newSecretReader()
 	defer files.close()
 	var buf []byte
-	return readSecretWith(files, name, &buf)
-}
-
-// readSecretWith reads and parses secret name's file with a reader that can
-// be reused across many files (see secretReader), using buf as scratch.
-func readSecretWith(files *secretReader, name string, buf *[]byte) (*format.SecretFile, error) {
-	b, err := files.read(secretPath(name), buf)
+	b, err := files.read(secretPath(name), &buf)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &Problem{class: ErrNotFound, msg: "no secret named " + name, hint: "tresor ls lists the secrets", cause: fs.ErrNotExist}
 	}
@@ -250,20 +244,6 @@ func (v *Vault) Get(name string) ([]byte, *Secret, error) {
 	return value, &sf.Header, nil
 }
 
-// freshVerifiedState returns the verified state in local/ when it is for
-// this vault, its journal as it is now, and its policy; else nil.
-func (v *Vault) freshVerifiedState() *verifiedState {
-	stamp, err := v.journalStamp()
-	if err != nil {
-		return nil
-	}
-	st, err := v.readVerifiedState()
-	if err != nil || st == nil || st.vault != v.File.ID || st.stamp != stamp || st.policy != v.policyHash {
-		return nil
-	}
-	return st
-}
-
 // verifiedForRead returns the verified state for reads: from local/ without
 // taking the lock when the journal has not changed, else verified under it.
 func (v *Vault) verifiedForRead() (*verifiedState, error) {
@@ -316,7 +296,7 @@ func (v *Vault) decryptSecret(sf *format.SecretFile, fileSHA [32]byte, cache *cr
 	if v.identity == nil {
 		return nil, problemf(ErrNoAccess, "", "no identity to decrypt %s", name)
 	}
-	plain, err := crypto.DecryptShared(sf.Armored, fileSHA, v.identity, cache, v.readKeys, format.MaxValueSize+200)
+	plain, err := crypto.DecryptCached(sf.Armored, fileSHA, v.identity, cache, v.readKeys, format.MaxValueSize+200)
 	switch {
 	case errors.Is(err, crypto.ErrNotRecipient):
 		return nil, err

@@ -176,19 +176,26 @@ func (v *Vault) verified() (*verifiedState, error) {
 	return v.verifiedWith(VerifyOptions{})
 }
 
-// verifiedWith is verified with options for the verification it may run.
-func (v *Vault) verifiedWith(opts VerifyOptions) (*verifiedState, error) {
+// freshVerifiedState returns the verified state in local/ when it is for
+// this vault, its journal as it is now, and its policy; else nil (and
+// verification, which reads the same things, reports what failed). The
+// state holds while the journal's listing and policy.yaml are as verified:
+// a policy edited by hand must never decide who reads.
+func (v *Vault) freshVerifiedState() *verifiedState {
 	stamp, err := v.journalStamp()
 	if err != nil {
-		return nil, err
+		return nil
 	}
 	st, err := v.readVerifiedState()
-	if err != nil {
-		return nil, err
+	if err != nil || st == nil || st.vault != v.File.ID || st.stamp != stamp || st.policy != v.policyHash {
+		return nil
 	}
-	// The cache holds while the journal's listing and policy.yaml are as
-	// verified: a policy edited by hand must never decide who reads.
-	if st != nil && st.vault == v.File.ID && st.stamp == stamp && st.policy == v.policyHash {
+	return st
+}
+
+// verifiedWith is verified with options for the verification it may run.
+func (v *Vault) verifiedWith(opts VerifyOptions) (*verifiedState, error) {
+	if st := v.freshVerifiedState(); st != nil {
 		return st, nil
 	}
 	rep, err := v.verifyLocked(opts)
