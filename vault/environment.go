@@ -3,7 +3,6 @@ package vault
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -124,7 +123,7 @@ func (v *Vault) openVerified(chosen []string, early map[string]opened, cache *cr
 	mine := v.myMembers() // under the verified policy
 	for i, name := range chosen {
 		if r, ok := early[name]; ok && r.read && st.checkFileHash(name, r.hash()) == nil {
-			listed := mine == nil || slices.ContainsFunc(r.header.Readers, func(n string) bool { return mine[n] })
+			listed := mine == nil || namesOneOf(r.header.Readers, mine)
 			switch {
 			case r.passed && !listed, !r.passed && errors.Is(r.err, crypto.ErrNotRecipient):
 				r.err = v.notReaderError(r.header) // the verified policy judges

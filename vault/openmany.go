@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io/fs"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/tresor-dev/tresor/crypto"
@@ -74,7 +73,7 @@ func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *cr
 		return opened{err: err}
 	}
 	o := opened{read: true, sum: sha256.Sum256(b), header: sf.Header}
-	o.passed = mine != nil && !slices.ContainsFunc(sf.Header.Readers, func(r string) bool { return mine[r] })
+	o.passed = mine != nil && !namesOneOf(sf.Header.Readers, mine)
 	if st == nil {
 		if o.passed {
 			return o

@@ -277,7 +277,7 @@ func (v *Vault) open(sf *format.SecretFile) ([]byte, error) {
 // decrypted: trying costs an unwrap per stanza, a full ML-KEM decapsulation
 // each for post-quantum readers, only to learn what the header says.
 func (v *Vault) openCached(sf *format.SecretFile, fileSHA [32]byte, cache *crypto.FileKeyCache) ([]byte, error) {
-	if v.identity != nil && v.identity.Recipient() != "" && !v.listedReader(sf.Header.Readers) {
+	if mine := v.myMembers(); mine != nil && !namesOneOf(sf.Header.Readers, mine) {
 		return nil, v.notReaderError(sf.Header)
 	}
 	value, err := v.decryptSecret(sf, fileSHA, cache)
@@ -332,13 +332,11 @@ func (v *Vault) notReaderError(h format.SecretHeader) error {
 
 // listedReader reports whether the current identity is the member of one of
 // these reader names.
-func (v *Vault) listedReader(readers []string) bool {
-	for _, r := range readers {
-		if m, ok := v.Policy.Members[r]; ok && m.Recipient == v.identity.Recipient() {
-			return true
-		}
-	}
-	return false
+func (v *Vault) listedReader(readers []string) bool { return namesOneOf(readers, v.myMembers()) }
+
+// namesOneOf reports whether readers names one of mine.
+func namesOneOf(readers []string, mine map[string]bool) bool {
+	return slices.ContainsFunc(readers, func(r string) bool { return mine[r] })
 }
 
 // readCheckedSecret reads a secret file and checks it against the verified
