@@ -146,9 +146,6 @@ func (r *ReadKeyRing) Learn(id string, key []byte) {
 	}
 }
 
-// Knows reports whether the ring holds a key with this id.
-func (r *ReadKeyRing) Knows(id string) bool { return len(r.keysFor(id)) > 0 }
-
 func (r *ReadKeyRing) keysFor(id string) [][]byte {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
