@@ -23,6 +23,49 @@ type Policy struct {
 	Groups  GroupMap  `yaml:"groups"`
 	Rules   []Rule    `yaml:"rules"`
 	Admins  Names     `yaml:"admins"`
+	// Settings change what tresor does on members' machines, so they live
+	// here, under the admins' signature, and never in an unsigned file.
+	Settings *Settings `yaml:"settings,omitempty"`
+}
+
+// Settings are the vault-wide behaviour switches an admin signs.
+type Settings struct {
+	// Plugins is the allow-list of age plugins members' recipients and
+	// identities may use; tresor starts no other plugin.
+	Plugins Names `yaml:"plugins,omitempty"`
+	// Generate is the default generator spec for set --generate.
+	Generate string `yaml:"generate,omitempty"`
+	// AllowEnv names environment variables that secrets may set even
+	// though they change how programs start or load code (see
+	// vault's list of such names).
+	AllowEnv Names `yaml:"allow-env,omitempty"`
+}
+
+// PluginAllowed reports whether the signed settings allow the age plugin name.
+func (p *Policy) PluginAllowed(name string) bool {
+	return p.Settings != nil && slices.Contains(p.Settings.Plugins, name)
+}
+
+// Plugins returns the signed plugin allow-list.
+func (p *Policy) Plugins() []string {
+	if p.Settings == nil {
+		return nil
+	}
+	return p.Settings.Plugins
+}
+
+// DefaultGenerate returns the signed default generator spec, or "".
+func (p *Policy) DefaultGenerate() string {
+	if p.Settings == nil {
+		return ""
+	}
+	return p.Settings.Generate
+}
+
+// EnvAllowed reports whether the signed settings allow a secret to set the
+// environment variable name despite its being on the refused list.
+func (p *Policy) EnvAllowed(name string) bool {
+	return p.Settings != nil && slices.Contains(p.Settings.AllowEnv, name)
 }
 
 // A Member is one person or machine: the age (or ssh) recipient secrets are
@@ -163,7 +206,38 @@ func (p *Policy) Validate() error {
 	if len(p.Admins) == 0 {
 		return errors.New("admins is empty: no one could change the policy")
 	}
+	if err := p.Settings.validate(); err != nil {
+		return err
+	}
 	return p.checkRefs(p.Admins, "admins")
+}
+
+func (s *Settings) validate() error {
+	if s == nil {
+		return nil
+	}
+	if s.Plugins == nil && s.Generate == "" && s.AllowEnv == nil {
+		return errors.New("settings: empty (leave it out)")
+	}
+	for _, pl := range s.Plugins {
+		if !pluginPattern.MatchString(pl) {
+			return fmt.Errorf("settings: plugin name %q is not valid", pl)
+		}
+	}
+	if err := checkSortedUnique(s.Plugins, "settings plugins"); err != nil {
+		return err
+	}
+	if s.Generate != "" {
+		if _, err := ParseGenerator(s.Generate); err != nil {
+			return fmt.Errorf("settings generate: %w", err)
+		}
+	}
+	for _, n := range s.AllowEnv {
+		if !ValidEnvName(n) {
+			return fmt.Errorf("settings: allow-env name %q is not a valid variable name", n)
+		}
+	}
+	return checkSortedUnique(s.AllowEnv, "settings allow-env")
 }
 
 func (p *Policy) checkRefs(list Names, where string) error {
@@ -251,6 +325,9 @@ func (p *Policy) Clone() *Policy {
 	for _, r := range p.Rules {
 		c.Rules = append(c.Rules, Rule{Path: r.Path, Read: slices.Clone(r.Read), Write: slices.Clone(r.Write)})
 	}
+	if p.Settings != nil {
+		c.Settings = &Settings{Plugins: slices.Clone(p.Settings.Plugins), Generate: p.Settings.Generate, AllowEnv: slices.Clone(p.Settings.AllowEnv)}
+	}
 	return c
 }
 
@@ -280,6 +357,12 @@ func DecodePolicy(b []byte) (*Policy, error) {
 		p.Rules[i].Read, p.Rules[i].Write = norm(p.Rules[i].Read), norm(p.Rules[i].Write)
 	}
 	p.Admins = norm(p.Admins)
+	if s := p.Settings; s != nil {
+		s.Plugins, s.AllowEnv = norm(s.Plugins), norm(s.AllowEnv)
+		if len(s.Plugins) == 0 && len(s.AllowEnv) == 0 && s.Generate == "" {
+			p.Settings = nil
+		}
+	}
 	if p.Members == nil {
 		p.Members = MemberMap{}
 	}

@@ -372,3 +372,33 @@ func TestPolicyCloneOfEmpty(t *testing.T) {
 	}
 	c.Members["x"] = format.Member{Recipient: "age1x"}
 }
+
+func TestPolicySettingsRoundTrip(t *testing.T) {
+	p := &format.Policy{
+		Members:  format.MemberMap{"a": {Recipient: "age1x"}},
+		Rules:    []format.Rule{{Path: "**", Read: format.Names{"a"}, Write: format.Names{"a"}}},
+		Admins:   format.Names{"a"},
+		Settings: &format.Settings{Plugins: format.Names{"yubikey"}, Generate: "16:hex", AllowEnv: format.Names{"PATH"}},
+	}
+	b := p.Marshal()
+	q, err := format.ParsePolicy(b)
+	if err != nil {
+		t.Fatalf("ParsePolicy: %v\n%s", err, b)
+	}
+	if !q.PluginAllowed("yubikey") || q.PluginAllowed("other") || q.DefaultGenerate() != "16:hex" || !q.EnvAllowed("PATH") || q.EnvAllowed("HOME") {
+		t.Fatalf("settings lost in the round trip: %+v", q.Settings)
+	}
+	for _, bad := range []*format.Settings{
+		{Plugins: format.Names{"Bad Name"}},
+		{Generate: "1:nope"},
+		{AllowEnv: format.Names{"1X"}},
+		{AllowEnv: format.Names{"B", "A"}},
+		{},
+	} {
+		c := p.Clone()
+		c.Settings = bad
+		if err := c.Validate(); err == nil {
+			t.Errorf("settings %+v validated", bad)
+		}
+	}
+}
