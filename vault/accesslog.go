@@ -8,8 +8,8 @@ import (
 
 // accessLog is where reads are recorded on the reading machine. Reads
 // cannot be enforced offline; the log lets a member see what this machine
-// decrypted, and when. It is in local/, never committed.
-const accessLog = localDir + "/access.log"
+// decrypted, and when. It is per-clone state, never in the work tree.
+const accessLog = "access.log"
 
 // logAccess appends one line: time, member, what, secret names. Names only,
 // never values. A failure to log does not fail the read: the log is a
@@ -28,10 +28,11 @@ func (v *Vault) logAccess(what string, names []string) {
 		}
 	}
 	line := v.now().UTC().Format(time.RFC3339) + " " + who + " " + what + " " + strings.Join(names, " ") + "\n"
-	if err := v.root.MkdirAll(localDir, 0o700); err != nil {
+	st, err := v.state()
+	if err != nil {
 		return
 	}
-	f, err := v.root.OpenFile(accessLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := st.openFile(accessLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE)
 	if err != nil {
 		return
 	}

@@ -80,7 +80,15 @@ func benchNames(n int) []string {
 }
 
 func TestMain(m *testing.M) {
+	// Vaults made by these tests are outside git, so their per-clone state
+	// goes under XDG_STATE_HOME: keep it out of the real home.
+	state, err := os.MkdirTemp("", "tresor-state-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_STATE_HOME", state)
 	code := m.Run()
+	os.RemoveAll(state)
 	if bigDir != "" {
 		os.RemoveAll(bigDir)
 	}

@@ -27,10 +27,11 @@ type change struct {
 // withLock runs fn holding the vault's lock, after re-reading the policy so
 // that fn decides on the state it will change.
 func (v *Vault) withLock(fn func() error) error {
-	if err := v.root.MkdirAll(localDir, 0o700); err != nil {
-		return fmt.Errorf("creating %s: %w", localDir, unwrapPath(err))
+	st, err := v.state()
+	if err != nil {
+		return err
 	}
-	f, err := v.root.OpenFile(localDir+"/lock", os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := st.openFile("lock", os.O_RDWR|os.O_CREATE)
 	if err != nil {
 		return fmt.Errorf("opening the vault lock: %w", unwrapPath(err))
 	}

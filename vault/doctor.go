@@ -54,12 +54,12 @@ func (v *Vault) Doctor(repair bool) (*DoctorReport, error) {
 		}
 		for _, tmp := range temps {
 			target := tempTarget(tmp)
-			b, err := v.root.ReadFile(osPath(tmp))
+			b, err := v.readFile(tmp, maxEntryRead)
 			if err != nil {
 				return err
 			}
 			want, recorded := before.expected[target]
-			current, _ := v.root.ReadFile(osPath(target))
+			current, _ := v.readFile(target, maxEntryRead)
 			switch {
 			case strings.HasPrefix(target, journalDir+"/"):
 				err = do(Repair{tmp, "a journal entry that was never recorded (the change did not happen)", "remove it"},
@@ -96,14 +96,14 @@ func (v *Vault) Doctor(repair bool) (*DoctorReport, error) {
 }
 
 // tempFiles lists the temporary files of interrupted writes: names starting
-// with '.' and holding the temp marker, anywhere but local/.
+// with '.' and holding the temp marker, anywhere but a legacy local/.
 func (v *Vault) tempFiles() ([]string, error) {
 	var out []string
 	err := fs.WalkDir(v.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && p == localDir {
+		if d.IsDir() && p == legacyLocalDir {
 			return fs.SkipDir
 		}
 		if !d.IsDir() && strings.HasPrefix(d.Name(), ".") && strings.Contains(d.Name(), tempMarker) {

@@ -34,11 +34,15 @@ func (r *entryReader) close() { r.dir.Close() }
 // read returns the file's content in *buf (grown as needed); the caller
 // copies what it keeps. A short read of a regular file is its end.
 func (r *entryReader) read(name string, buf *[]byte) ([]byte, error) {
-	fd, err := unix.Openat(r.fd, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	// O_NONBLOCK: a FIFO in an entry's place must not hang verify.
+	fd, err := unix.Openat(r.fd, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer unix.Close(fd)
+	if err := checkRegularFD(fd); err != nil {
+		return nil, err
+	}
 	return readFD(fd, buf)
 }
 

@@ -114,7 +114,7 @@ func environmentOf(t *testing.T, dir string, id *crypto.Identity, sel Selector) 
 func TestEnvironmentColdMatchesWarm(t *testing.T) {
 	dir, id := envTestVault(t)
 	for _, sel := range []Selector{{}, {Prefix: "app/"}, {Only: []string{"db/password", "app/b"}}} {
-		if err := os.RemoveAll(filepath.Join(dir, localDir)); err != nil {
+		if err := forgetCloneState(dir); err != nil {
 			t.Fatal(err)
 		}
 		cold, err := environmentOf(t, dir, id, sel)
@@ -152,7 +152,7 @@ func TestEnvironmentColdRefusesOldVersion(t *testing.T) {
 	if err := os.WriteFile(path, old, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.RemoveAll(filepath.Join(dir, localDir)); err != nil {
+	if err := forgetCloneState(dir); err != nil {
 		t.Fatal(err)
 	}
 	if env, err := environmentOf(t, dir, id, Selector{}); !errors.Is(err, ErrVerify) {
@@ -241,7 +241,7 @@ func TestEnvironmentColdSkipsWhatItCannotRead(t *testing.T) {
 	v.Close()
 	for _, warm := range []bool{false, true} {
 		if !warm {
-			if err := os.RemoveAll(filepath.Join(dir, localDir)); err != nil {
+			if err := forgetCloneState(dir); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -253,7 +253,7 @@ func TestEnvironmentColdSkipsWhatItCannotRead(t *testing.T) {
 			t.Fatalf("warm=%v: vars %v, skipped %v", warm, env.Vars, env.Skipped)
 		}
 	}
-	if err := os.RemoveAll(filepath.Join(dir, localDir)); err != nil {
+	if err := forgetCloneState(dir); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := environmentOf(t, dir, bob, Selector{Only: []string{"admin/x"}}); !errors.Is(err, ErrNoAccess) {
@@ -296,7 +296,7 @@ func TestEnvironmentPassesOverFilesNotNamingUs(t *testing.T) {
 	v.Close()
 	for _, cold := range []bool{true, false} {
 		if cold {
-			if err := os.RemoveAll(filepath.Join(dir, localDir)); err != nil {
+			if err := forgetCloneState(dir); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -337,4 +337,19 @@ func sharedVault(t *testing.T) (string, *Vault, *crypto.Identity, *crypto.Identi
 		t.Fatal(err)
 	}
 	return dir, v, alice, bob
+}
+
+// forgetCloneState removes the per-clone state of the vault in dir, as on a
+// fresh clone.
+func forgetCloneState(dir string) error {
+	v, err := Open(dir, Options{})
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	sd, err := cloneStateDir(v.Dir, v.File.ID)
+	if err != nil {
+		return err
+	}
+	return os.RemoveAll(sd)
 }

@@ -20,6 +20,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrDenied: the policy does not allow this member to make the change (exit 1).
 	ErrDenied = errors.New("not allowed by the policy")
+
+	// errNotRegular: a FIFO, device, socket or directory where tresor
+	// expects a file. It is never opened in a way that could block.
+	errNotRegular = errors.New("not a regular file")
 )
 
 // A Problem is an error with a class and a hint for the user.

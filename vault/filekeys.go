@@ -7,14 +7,33 @@ import (
 	"github.com/tresor-dev/tresor/crypto"
 )
 
-// The file key cache (see crypto.FileKeyCache) lives in local/, never
-// committed, one per identity.
+// The file key cache (see crypto.FileKeyCache) is per-clone state, one per
+// identity.
 func (v *Vault) fileKeyCachePath() string { return v.identityLocalPath("filekeys") }
 
-// identityLocalPath is where local state of this kind is kept for the
-// current identity: local/<kind>-<16 hex digits of the recipient's hash>.
+// identityLocalPath names the per-clone state file of this kind for the
+// current identity: <kind>-<16 hex digits of the recipient's hash>.
 func (v *Vault) identityLocalPath(kind string) string {
-	return localDir + "/" + kind + "-" + crypto.HashHex([]byte(v.identity.Recipient()))[:16]
+	return kind + "-" + crypto.HashHex([]byte(v.identity.Recipient()))[:16]
+}
+
+// readState reads a per-clone state file; a missing one wraps
+// fs.ErrNotExist.
+func (v *Vault) readState(name string, limit int64) ([]byte, error) {
+	st, err := v.state()
+	if err != nil {
+		return nil, err
+	}
+	return st.read(name, limit)
+}
+
+// writeState atomically replaces a per-clone state file.
+func (v *Vault) writeState(name string, data []byte) error {
+	st, err := v.state()
+	if err != nil {
+		return err
+	}
+	return st.write(name, data)
 }
 
 // loadFileKeyCache returns the identity's cache, loaded from local/, or nil
@@ -27,7 +46,7 @@ func (v *Vault) loadFileKeyCache() *crypto.FileKeyCache {
 	if c == nil {
 		return nil
 	}
-	if b, err := v.readFile(v.fileKeyCachePath(), 64<<20); err == nil {
+	if b, err := v.readState(v.fileKeyCachePath(), 64<<20); err == nil {
 		c.Load(b)
 	}
 	return c
@@ -52,8 +71,5 @@ func (v *Vault) saveFileKeyCache(c *crypto.FileKeyCache, st *verifiedState) {
 	if !c.Changed() {
 		return
 	}
-	if err := v.root.MkdirAll(localDir, 0o700); err != nil {
-		return
-	}
-	v.writeLocal(v.fileKeyCachePath(), c.Seal(), 0o600)
+	v.writeState(v.fileKeyCachePath(), c.Seal())
 }

@@ -24,7 +24,6 @@ const (
 	policyFileName = "policy.yaml"
 	secretsDir     = "secrets"
 	journalDir     = "journal"
-	localDir       = "local"
 	secretExt      = ".secret"
 	tempMarker     = ".tmp-"
 )
@@ -61,7 +60,7 @@ func (v *Vault) readFile(rel string, limit int64) ([]byte, error) {
 	if err := v.checkNoSymlinks(rel); err != nil {
 		return nil, err
 	}
-	f, err := v.root.Open(osPath(rel))
+	f, err := openRegular(v.root, osPath(rel))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", rel, unwrapPath(err))
 	}
@@ -99,25 +98,6 @@ func (v *Vault) exists(rel string) (bool, error) {
 // Temporary names start with '.', which no secret or entry name does.
 func (v *Vault) writeTemp(rel string, data []byte) (string, error) {
 	return v.writeTempSync(rel, data, true)
-}
-
-// writeLocal atomically replaces a file in local/ without syncing it: the
-// caches there are rebuilt from the vault when lost, so a crash may cost
-// them but not the vault, and reads should not wait for the disk.
-func (v *Vault) writeLocal(rel string, data []byte, perm os.FileMode) error {
-	tmp, err := v.writeTempSync(rel, data, false)
-	if err != nil {
-		return err
-	}
-	if err := v.root.Chmod(osPath(tmp), perm); err != nil {
-		v.root.Remove(osPath(tmp))
-		return err
-	}
-	if err := v.root.Rename(osPath(tmp), osPath(rel)); err != nil {
-		v.root.Remove(osPath(tmp))
-		return fmt.Errorf("writing %s: %w", rel, unwrapPath(err))
-	}
-	return nil
 }
 
 func (v *Vault) writeTempSync(rel string, data []byte, sync bool) (string, error) {
@@ -223,7 +203,7 @@ const maxEntryRead = format.MaxEntrySize
 // readInto reads a whole file through r into *buf (grown as needed) and
 // returns a copy the caller may keep.
 func readInto(r *os.Root, name string, buf *[]byte) ([]byte, error) {
-	f, err := r.Open(name)
+	f, err := openRegular(r, name)
 	if err != nil {
 		return nil, err
 	}

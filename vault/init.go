@@ -25,7 +25,9 @@ type InitOptions struct {
 // Files tresor writes at init besides the policy and vault.yaml.
 const (
 	gitattributes = "# tresor: secret files name tresor's diff and merge drivers (git falls back to text while they are not configured)\n*.secret diff=tresor merge=tresor\n"
-	gitignore     = "# tresor: this machine's caches, lock and access log\nlocal/\n"
+	// legacyGitignore is what versions that kept per-clone state in
+	// local/ wrote; such a file is still accepted as part of the vault.
+	legacyGitignore = "# tresor: this machine's caches, lock and access log\nlocal/\n"
 )
 
 // Init creates a vault in dir with the creator as its only member and admin,
@@ -83,16 +85,12 @@ func (v *Vault) create(member string) error {
 	var rnd [16]byte
 	rand.Read(rnd[:])
 	vaultID := hex.EncodeToString(rnd[:])
-	for _, d := range []string{secretsDir, journalDir, localDir} {
-		perm := os.FileMode(0o755)
-		if d == localDir {
-			perm = 0o700 // caches of this machine, some sealed to its identity
-		}
-		if err := v.root.Mkdir(d, perm); err != nil {
+	for _, d := range []string{secretsDir, journalDir} {
+		if err := v.root.Mkdir(d, 0o755); err != nil {
 			return fmt.Errorf("creating %s: %w", d, unwrapPath(err))
 		}
 	}
-	for rel, data := range map[string]string{".gitattributes": gitattributes, ".gitignore": gitignore, secretsDir + "/.keep": "", policyFileName: string(policyBytes)} {
+	for rel, data := range map[string]string{".gitattributes": gitattributes, secretsDir + "/.keep": "", policyFileName: string(policyBytes)} {
 		if err := v.writeNew(rel, []byte(data)); err != nil {
 			return err
 		}

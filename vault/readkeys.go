@@ -8,7 +8,7 @@ import (
 // Read keys (see crypto.ReadKey): the files one writer seals for one set of
 // readers share a symmetric key, carried inside each file's envelope, so
 // that reading many of them costs one asymmetric unwrap per key instead of
-// one per file. The writer's own keys live in local/, sealed under its
+// one per file. The writer's own keys are per-clone state, sealed under its
 // identity; the keys learned while reading live in memory for the run.
 
 // writerKeysPath is where the identity's own read keys are kept.
@@ -29,7 +29,7 @@ func (v *Vault) writerReadKey(recipients []string) (crypto.ReadKey, bool) {
 		if v.writerKeys == nil {
 			return crypto.ReadKey{}, false
 		}
-		if b, err := v.readFile(v.writerKeysPath(), 1<<20); err == nil {
+		if b, err := v.readState(v.writerKeysPath(), 1<<20); err == nil {
 			v.writerKeys.Load(b)
 		}
 	}
@@ -38,10 +38,7 @@ func (v *Vault) writerReadKey(recipients []string) (crypto.ReadKey, bool) {
 		return crypto.ReadKey{}, false
 	}
 	if made {
-		if err := v.root.MkdirAll(localDir, 0o700); err != nil {
-			return crypto.ReadKey{}, false
-		}
-		if err := v.writeLocal(v.writerKeysPath(), v.writerKeys.Seal(), 0o600); err != nil {
+		if err := v.writeState(v.writerKeysPath(), v.writerKeys.Seal()); err != nil {
 			// Unsaved, the key would be made again next time, and the
 			// files sealed with this one would not share it: skip it.
 			return crypto.ReadKey{}, false

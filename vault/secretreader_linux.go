@@ -41,7 +41,7 @@ func (r *secretReader) read(rel string, buf *[]byte) ([]byte, error) {
 		return r.v.readChecked(rel, buf)
 	}
 	fd, err := unix.Openat2(r.fd, rel, &unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_CLOEXEC,
+		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK,
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS,
 	})
 	switch {
@@ -61,6 +61,9 @@ func (r *secretReader) read(rel string, buf *[]byte) ([]byte, error) {
 		return nil, err
 	}
 	defer unix.Close(fd)
+	if err := checkRegularFD(fd); err != nil {
+		return nil, err
+	}
 	b, err := readFD(fd, buf)
 	if err != nil {
 		return nil, err

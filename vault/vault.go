@@ -26,6 +26,7 @@ type Vault struct {
 	Policy *format.Policy
 
 	root       *os.Root
+	clone      *cloneState // this clone's state, opened on first use
 	policyHash string // of policy.yaml as last read
 	identity   *crypto.Identity
 	now        func() time.Time
@@ -83,7 +84,10 @@ func Open(dir string, opts Options) (*Vault, error) {
 }
 
 // Close releases the vault.
-func (v *Vault) Close() error { return v.root.Close() }
+func (v *Vault) Close() error {
+	v.closeState()
+	return v.root.Close()
+}
 
 // SetIdentity sets the identity used to decrypt and sign.
 func (v *Vault) SetIdentity(id *crypto.Identity) { v.identity = id }

@@ -41,8 +41,8 @@ type verifiedState struct {
 }
 
 const (
-	verifiedFile = localDir + "/verified"
-	verifiedTag  = "tresor-verified/v1"
+	verifiedFile = "verified"
+	verifiedTag  = "tresor-verified/v2"
 )
 
 // journalStamp identifies the journal directory's current listing.
@@ -147,7 +147,7 @@ func parseVerifiedState(b []byte) (*verifiedState, error) {
 // readVerifiedState returns the last verified state, or nil if there is
 // none (a fresh clone) or it is unreadable.
 func (v *Vault) readVerifiedState() (*verifiedState, error) {
-	b, err := v.readFile(verifiedFile, 256<<20)
+	b, err := v.readState(verifiedFile, 256<<20)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -162,10 +162,7 @@ func (v *Vault) readVerifiedState() (*verifiedState, error) {
 }
 
 func (v *Vault) writeVerifiedState(st *verifiedState) error {
-	if err := v.root.MkdirAll(localDir, 0o700); err != nil {
-		return fmt.Errorf("creating %s: %w", localDir, unwrapPath(err))
-	}
-	return v.writeLocal(verifiedFile, st.marshal(), 0o600)
+	return v.writeState(verifiedFile, st.marshal())
 }
 
 // verified returns the verified state of the journal as it is now: the one

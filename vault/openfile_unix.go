@@ -1,0 +1,52 @@
+//go:build unix
+
+package vault
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// noFollow makes an open fail on a symlink in the last path component.
+const noFollow = unix.O_NOFOLLOW
+
+// openRegular opens a file for reading without blocking on a FIFO or a
+// device that git or a hostile checkout put in a file's place, and refuses
+// anything that is not a regular file. With a nil root, name is a path.
+func openRegular(root *os.Root, name string) (*os.File, error) {
+	flag := os.O_RDONLY | unix.O_NONBLOCK | unix.O_NOFOLLOW
+	var f *os.File
+	var err error
+	if root == nil {
+		f, err = os.OpenFile(name, flag, 0)
+	} else {
+		f, err = root.OpenFile(name, flag, 0)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%w (%s)", errNotRegular, fi.Mode().Type())
+	}
+	return f, nil
+}
+
+// checkRegularFD refuses an open descriptor that is not a regular file.
+func checkRegularFD(fd int) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return errNotRegular
+	}
+	return nil
+}
