@@ -160,8 +160,9 @@ type ParseOptions struct {
 	Passphrase func() ([]byte, error)
 	// Plugins is the vault's allow-list of age plugin names.
 	Plugins []string
-	// PluginUI lets a plugin talk to the user.
-	PluginUI *plugin.ClientUI
+	// PluginUI lets a plugin identity talk to the user; nil shows nothing
+	// and refuses its requests.
+	PluginUI *PluginUI
 }
 
 // ErrPassphraseNeeded is returned for a protected identity when no
@@ -251,11 +252,7 @@ func parsePlugin(key, recipient string, opts ParseOptions) (*Identity, error) {
 	if !slices.Contains(opts.Plugins, name) {
 		return nil, &PluginNotAllowedError{Name: name}
 	}
-	ui := opts.PluginUI
-	if ui == nil {
-		ui = &plugin.ClientUI{}
-	}
-	k, err := plugin.NewIdentity(key, ui)
+	k, err := plugin.NewIdentity(key, opts.PluginUI.clientUI())
 	if err != nil {
 		return nil, errors.New("malformed age plugin identity")
 	}
@@ -263,7 +260,7 @@ func parsePlugin(key, recipient string, opts ParseOptions) (*Identity, error) {
 	// plugin identity can only give a placeholder.
 	// Plugin identities live in hardware or elsewhere: no text to derive a
 	// signer from, so plugin members read but cannot write.
-	return &Identity{kind: KindPlugin, ages: []age.Identity{k}, recipient: recipient}, nil
+	return &Identity{kind: KindPlugin, ages: []age.Identity{pluginIdentity{name: name, id: k}}, recipient: recipient}, nil
 }
 
 func parseSSH(pemBytes []byte, opts ParseOptions) (*Identity, error) {

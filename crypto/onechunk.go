@@ -44,11 +44,7 @@ func decryptOneChunk(armored []byte, ids []age.Identity, maxSize int) ([]byte, e
 	}
 	fileKey, err := age.DecryptHeader(hdr, ids...)
 	if err != nil {
-		var noMatch *age.NoIdentityMatchError
-		if errors.As(err, &noMatch) {
-			return nil, ErrNotRecipient
-		}
-		return nil, ErrTampered
+		return nil, headerError(err)
 	}
 	key, err := hkdf.Key(sha256.New, fileKey, payload[:payloadNonceLen], "payload", chacha20poly1305.KeySize)
 	if err != nil {

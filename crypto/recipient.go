@@ -57,16 +57,16 @@ func NormalizeRecipient(s string, plugins []string) (string, error) {
 }
 
 // PluginNotAllowedError is returned for a plugin recipient or identity whose
-// plugin is not in vault.yaml's allow-list. Plugins are programs tresor
-// would run, so only those the vault names may run.
+// plugin is not on the vault's allow-list (the caller's Plugins). Plugins
+// are programs tresor would run, so only those the vault names may run.
 type PluginNotAllowedError struct{ Name string }
 
 func (e *PluginNotAllowedError) Error() string {
-	return fmt.Sprintf("age plugin %q is not in vault.yaml's plugins allow-list", e.Name)
+	return fmt.Sprintf("age plugin %q is not on the vault's plugin allow-list", e.Name)
 }
 
 // parseRecipient turns a normalized recipient into an age.Recipient.
-func parseRecipient(s string, plugins []string, ui *plugin.ClientUI) (age.Recipient, error) {
+func parseRecipient(s string, plugins []string, ui *PluginUI) (age.Recipient, error) {
 	switch {
 	case strings.HasPrefix(s, "ssh-"):
 		return agessh.ParseRecipient(s)
@@ -83,7 +83,7 @@ func parseRecipient(s string, plugins []string, ui *plugin.ClientUI) (age.Recipi
 		if !slices.Contains(plugins, name) {
 			return nil, &PluginNotAllowedError{Name: name}
 		}
-		return plugin.NewRecipient(s, ui)
+		return plugin.NewRecipient(s, ui.clientUI())
 	}
 	return nil, errors.New("unknown recipient type")
 }

@@ -8,7 +8,6 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
-	"filippo.io/age/plugin"
 )
 
 // Errors Decrypt returns, for callers to branch on.
@@ -19,10 +18,14 @@ var (
 	ErrTampered = errors.New("ciphertext failed authentication: the file was modified or corrupted")
 )
 
-// A Sealer encrypts to recipient strings. Plugins is the vault's allow-list.
+// A Sealer encrypts to recipient strings.
 type Sealer struct {
+	// Plugins is the allow-list of age plugins that may run (the signed
+	// policy's): a recipient of any other plugin is refused.
 	Plugins []string
-	UI      *plugin.ClientUI
+	// UI is how plugins talk to the user; nil shows nothing and refuses
+	// their requests.
+	UI *PluginUI
 }
 
 // Encrypt encrypts plaintext to the recipients and returns armored age text.
@@ -75,8 +78,9 @@ func (s Sealer) encrypt(recipients []string, plaintext []byte, rk *ReadKey) ([]b
 }
 
 // Decrypt decrypts armored age text with the identity. It returns
-// ErrNotRecipient when the identity has no stanza in the file and
-// ErrTampered when authentication fails. maxSize bounds the plaintext.
+// ErrNotRecipient when the identity has no stanza in the file, a
+// *PluginError when the identity's plugin fails, and ErrTampered when
+// authentication fails. maxSize bounds the plaintext.
 func Decrypt(armored []byte, id *Identity, maxSize int) ([]byte, error) {
 	return decryptWith(armored, id.ages, maxSize)
 }
@@ -87,11 +91,7 @@ func decryptWith(armored []byte, ids []age.Identity, maxSize int) ([]byte, error
 	}
 	r, err := age.Decrypt(armor.NewReader(bytes.NewReader(armored)), ids...)
 	if err != nil {
-		var noMatch *age.NoIdentityMatchError
-		if errors.As(err, &noMatch) {
-			return nil, ErrNotRecipient
-		}
-		return nil, ErrTampered
+		return nil, headerError(err)
 	}
 	out, err := io.ReadAll(io.LimitReader(r, int64(maxSize)+1))
 	if err != nil {
