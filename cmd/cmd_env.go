@@ -34,9 +34,10 @@ shared terminal or a log (GitHub Actions does not mask what goes into
 $GITHUB_ENV). tresor exec runs a command without printing them.
 
 Formats:
-   dotenv   KEY='value' lines that tresor import dotenv and most dotenv tools read
+   dotenv   KEY='value' lines that tresor import dotenv and most dotenv tools read;
+            set -a; . ./.env runs nothing (a carriage return reads as \r there)
    json     one object {"KEY": "value"} (values must be UTF-8)
-   shell    export KEY='value' lines for eval in any POSIX shell
+   shell    export KEY='value' lines for eval or . in any POSIX shell, every value exact
    github   KEY<<DELIMITER blocks for $GITHUB_ENV in GitHub Actions
    k8s      a Kubernetes Secret (base64 data) for kubectl apply -f -
 

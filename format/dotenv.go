@@ -29,7 +29,7 @@ func (e *DotenvError) Error() string { return fmt.Sprintf("line %d: %s", e.Line,
 //	PLAIN=  trimmed value  # an inline comment needs a space before '#'
 //	EMPTY=
 //	SINGLE='literal: no escapes, $HOME stays, may span lines'
-//	DOUBLE="escapes \n \r \t \" \\ \$; others are kept as written"
+//	DOUBLE="escapes \n \r \t \" \\ \$ \`; others are kept as written"
 //
 // Keys are environment variable names (ValidEnvName), each at most once.
 // Nothing is interpolated: "$HOME" is five bytes. Lines end in "\n" or
@@ -239,7 +239,7 @@ func (p *dotenvParser) doubleQuoted() ([]byte, error) {
 				v = append(v, '\r')
 			case 't':
 				v = append(v, '\t')
-			case '"', '\\', '$':
+			case '"', '\\', '$', '`':
 				v = append(v, e)
 			default:
 				// As in sh: an unknown escape is kept as written.
@@ -253,9 +253,21 @@ func (p *dotenvParser) doubleQuoted() ([]byte, error) {
 }
 
 // MarshalDotenv writes pairs as a dotenv file that ParseDotenv reads back
-// exactly: KEY='value' when the value has no single quote and no control
-// character but newline and tab, else KEY="value" with \n \r \t \" \\ \$
-// escaped ('$' too, so that dotenv tools that interpolate leave it alone).
+// exactly, and that runs nothing when a shell sources it (set -a; . ./.env):
+//
+//	KEY='value'             no ' and no control character but newline and tab
+//	KEY="it's \$5 \` \" \\"    any other value
+//
+// Inside single quotes sh takes every byte as it is. Inside double quotes
+// sh still expands $ and ` (a value with ' and `touch x` ran it) and treats
+// \ specially, so those three and " are escaped with a backslash, which sh
+// and ParseDotenv both undo; newlines, tabs and other control characters
+// are written as they are, so sh reads those values exactly too. The
+// exception is a carriage return, written as \r: dotenv readers fold a
+// written CR LF into LF, so only the escape keeps it, and sh reads \r as
+// those two characters. Where no spelling is both inert in sh and exact
+// for every dotenv reader, inert wins (docs/formats.md, "Dotenv files").
+//
 // Keys must be valid and unique; values UTF-8 without NUL bytes.
 func MarshalDotenv(pairs []DotenvPair) ([]byte, error) {
 	if err := checkPairs(pairs); err != nil {
@@ -280,13 +292,9 @@ func MarshalDotenv(pairs []DotenvPair) ([]byte, error) {
 		b.WriteByte('"')
 		for _, c := range p.Value {
 			switch c {
-			case '\n':
-				b.WriteString(`\n`)
 			case '\r':
 				b.WriteString(`\r`)
-			case '\t':
-				b.WriteString(`\t`)
-			case '"', '\\', '$':
+			case '"', '\\', '$', '`':
 				b.WriteByte('\\')
 				b.WriteByte(c)
 			default:

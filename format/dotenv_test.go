@@ -43,6 +43,7 @@ func TestParseDotenv(t *testing.T) {
 		{"single quotes keep # and spaces", "A=' x # y '  # comment\n", []format.DotenvPair{pair("A", " x # y ")}},
 		{"double quote escapes", `A="l1\nl2\r\t\"q\" \\ \$HOME"` + "\n", []format.DotenvPair{pair("A", "l1\nl2\r\t\"q\" \\ $HOME")}},
 		{"double quotes keep unknown escapes", `A="\d+\.\w \'"` + "\n", []format.DotenvPair{pair("A", `\d+\.\w \'`)}},
+		{"double quote backtick escape", "A=\"\\`id\\`\"\n", []format.DotenvPair{pair("A", "`id`")}},
 		{"double quotes do not interpolate", `A="$HOME ${USER}"` + "\n", []format.DotenvPair{pair("A", "$HOME ${USER}")}},
 		{"double quotes span lines", "A=\"one\ntwo\"\nB=2\n", []format.DotenvPair{pair("A", "one\ntwo"), pair("B", "2")}},
 		{"double quotes with comment after", `A="x" # c` + "\n", []format.DotenvPair{pair("A", "x")}},
@@ -123,8 +124,12 @@ func TestMarshalDotenv(t *testing.T) {
 		{"dollar and double quotes stay literal in single quotes", []format.DotenvPair{pair("A", `$HOME "x" \n =`)}, `A='$HOME "x" \n ='` + "\n"},
 		{"newlines and tabs in single quotes", []format.DotenvPair{pair("PEM", "-----BEGIN-----\n\tabc\n-----END-----\n")}, "PEM='-----BEGIN-----\n\tabc\n-----END-----\n'\n"},
 		{"single quote", []format.DotenvPair{pair("A", `it's $5 "x" \`)}, `A="it's \$5 \"x\" \\"` + "\n"},
-		{"carriage return", []format.DotenvPair{pair("A", "a\r\nb")}, `A="a\r\nb"` + "\n"},
-		{"other control characters", []format.DotenvPair{pair("A", "\x1b[31m'\t")}, "A=\"\x1b[31m'\\t\"\n"},
+		{"carriage return escaped, newline written as it is", []format.DotenvPair{pair("A", "a\r\nb")}, "A=\"a\\r\nb\"\n"},
+		{"other control characters", []format.DotenvPair{pair("A", "\x1b[31m'\t")}, "A=\"\x1b[31m'\t\"\n"},
+		// A value with ' and a backtick was double-quoted with the
+		// backtick live, so sourcing the file ran it.
+		{"backtick escaped in double quotes", []format.DotenvPair{pair("A", "it's `touch PWNED` $(id)\n")}, "A=\"it's \\`touch PWNED\\` \\$(id)\n\"\n"},
+		{"backtick stays literal in single quotes", []format.DotenvPair{pair("A", "`id`")}, "A='`id`'\n"},
 		{"unicode", []format.DotenvPair{pair("A", "grüße 🔑")}, "A='grüße 🔑'\n"},
 	}
 	for _, tt := range tests {
@@ -176,7 +181,7 @@ func TestMarshalDotenvRejects(t *testing.T) {
 // pairs for random pairs drawn from the bytes that make dotenv hard.
 func TestDotenvRoundTripProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	alphabet := []string{"a", "Z", "0", " ", "\t", "\n", "\r", "\r\n", "'", `"`, `\`, "$", "=", "#", " #", "${X}",
+	alphabet := []string{"a", "Z", "0", " ", "\t", "\n", "\r", "\r\n", "'", `"`, `\`, "$", "`", "=", "#", " #", "${X}",
 		"export ", "\x1b", "\x7f", "é", "🔑", "\u2028", "\xef\xbb\xbf", "A=1", "'\n"}
 	for i := 0; i < 5000; i++ {
 		n := r.IntN(4)
