@@ -62,7 +62,9 @@ Examples:
 			if c.IsSet("generate") {
 				spec := c.String("generate")
 				if spec == "" {
-					spec = v.File.Generate
+					if spec, err = v.DefaultGenerate(); err != nil {
+						return err
+					}
 				}
 				g, err := format.ParseGenerator(spec)
 				if err != nil {

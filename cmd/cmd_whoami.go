@@ -29,7 +29,7 @@ Examples:
 			v, verr := openVault(c)
 			if verr == nil {
 				defer v.Close()
-				plugins = v.Plugins()
+				plugins, _ = v.Plugins() // a vault that does not verify allows none
 			}
 			id, err := findIdentity(c, t, plugins)
 			if err != nil {

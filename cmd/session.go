@@ -68,7 +68,12 @@ func openWithIdentity(c *cli.Context, t *terminal) (*vault.Vault, *crypto.Found,
 	if err != nil {
 		return nil, nil, err
 	}
-	id, err := findIdentity(c, t, v.Plugins())
+	plugins, err := v.Plugins()
+	if err != nil {
+		v.Close()
+		return nil, nil, err
+	}
+	id, err := findIdentity(c, t, plugins)
 	if err != nil {
 		v.Close()
 		return nil, nil, err

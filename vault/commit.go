@@ -3,6 +3,7 @@ package vault
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"slices"
@@ -44,6 +45,48 @@ func (v *Vault) withLock(fn func() error) error {
 		return err
 	}
 	return fn()
+}
+
+// writeLocked runs fn holding the lock, after verifying the vault: a write
+// decides on verified data only (the policy that says who may write, who
+// reads and which plugins may run, and the headers it carries over), so it
+// can never sign into the journal what a push put into the work tree.
+func (v *Vault) writeLocked(fn func(st *verifiedState) error) error {
+	return v.withLock(func() error {
+		st, err := v.verified()
+		if err != nil {
+			return err
+		}
+		if st.policy != v.policyHash {
+			return problemf(ErrVerify, "run the command again", "policy.yaml changed while it was being verified")
+		}
+		return fn(st)
+	})
+}
+
+// readRecordedSecret reads the file of secret name as the verified journal
+// records it: nil for a secret the journal does not have, the checked file
+// otherwise. For a secret with concurrent versions, the file must be one of
+// them.
+func (v *Vault) readRecordedSecret(name string, st *verifiedState) (*format.SecretFile, error) {
+	if versions := st.conflictOf(name); versions != nil {
+		sf, err := v.readSecretFile(name)
+		if errors.Is(err, fs.ErrNotExist) && slices.Contains(versions, "") {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(versions, crypto.FileHash(sf.Marshal())) {
+			return nil, problemf(ErrVerify, "check out one version: git checkout --ours (or --theirs) -- "+DirName+"/"+secretPath(name),
+				"the file of %s in the work tree is none of its concurrent versions", name)
+		}
+		return sf, nil
+	}
+	if _, ok := st.secrets[name]; !ok {
+		return nil, nil
+	}
+	return v.readCheckedSecret(name, st)
 }
 
 // actor returns the member name of the current identity, checking that its

@@ -169,12 +169,12 @@ func (v *Vault) verifiedWhileOpening(sel Selector, cache *crypto.FileKeyCache) (
 	if st := v.freshVerifiedState(); st != nil {
 		return st, nil, nil
 	}
-	onDisk, err := v.listSecretNames()
+	listing, err := v.listVault()
 	if err != nil {
 		st, err := v.verifiedForRead() // reports the problem in full
 		return st, nil, err
 	}
-	names := sel.filter(onDisk)
+	names := sel.filter(listing.names)
 	done := make(chan []opened, 1)
 	mine := v.myMembers() // taken now: verification reloads the policy
 	go func() { done <- v.openMany(names, cache, nil, mine) }()
@@ -191,7 +191,7 @@ func (v *Vault) verifiedWhileOpening(sel Selector, cache *crypto.FileKeyCache) (
 		}
 		return hashes
 	}
-	st, err := v.verifiedForReadWith(VerifyOptions{readFiles: readFiles, secretNames: onDisk})
+	st, err := v.verifiedForReadWith(VerifyOptions{readFiles: readFiles, listing: listing})
 	if results == nil {
 		results = <-done // verification ended before checking files
 	}

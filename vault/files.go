@@ -12,7 +12,6 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 
 	"github.com/tresor-dev/tresor/format"
@@ -147,37 +146,14 @@ func (v *Vault) syncDir(dir string) error {
 	return nil
 }
 
-// listSecretNames walks secrets/ and returns every secret name, sorted.
-// Temporary files and files without the .secret extension are skipped;
-// symlinks are refused.
+// listSecretNames returns the name of every secret file in secrets/,
+// sorted. What is not a secret file is left out (listVault reports it).
 func (v *Vault) listSecretNames() ([]string, error) {
-	var names []string
-	err := fs.WalkDir(v.root.FS(), secretsDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == secretsDir {
-				return fs.SkipDir
-			}
-			return err
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			return problemf(ErrVerify, "tresor writes no symlinks: replace it with the file it points to, or remove it",
-				"%s is a symlink, which tresor refuses inside the vault", p)
-		}
-		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
-			return nil
-		}
-		name, ok := strings.CutSuffix(strings.TrimPrefix(p, secretsDir+"/"), secretExt)
-		if !ok || format.ValidateName(name) != nil {
-			return nil
-		}
-		names = append(names, name)
-		return nil
-	})
+	l, err := v.listVault()
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(names)
-	return names, nil
+	return l.names, nil
 }
 
 // removeEmptyParents removes the now empty directories above a removed

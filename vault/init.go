@@ -116,7 +116,6 @@ func (v *Vault) create(member string) error {
 	if err := v.writeNew(vaultFileName, v.File.Marshal()); err != nil {
 		return err
 	}
-	v.sealer = crypto.Sealer{}
 	return v.loadPolicy()
 }
 

@@ -13,7 +13,7 @@ import (
 // records it as one policy.set entry. Only an admin of the current policy
 // may do so.
 func (v *Vault) changePolicy(summary string, mutate func(p *format.Policy) error) error {
-	return v.withLock(func() error {
+	return v.writeLocked(func(*verifiedState) error {
 		actor, err := v.signer()
 		if err != nil {
 			return err
@@ -50,7 +50,7 @@ func (v *Vault) checkPolicy(p *format.Policy) error {
 	}
 	recipients := map[string]string{}
 	for name, m := range p.Members {
-		norm, err := crypto.NormalizeRecipient(m.Recipient, v.File.Plugins)
+		norm, err := crypto.NormalizeRecipient(m.Recipient, p.Plugins())
 		if err != nil {
 			return problemf(nil, "", "member %s: %v", name, err)
 		}
@@ -81,7 +81,7 @@ func (v *Vault) MemberAdd(name, recipient, signer string, groups []string) error
 	if err := format.ValidateMemberName(name); err != nil {
 		return problemf(nil, "", "%v", err)
 	}
-	norm, err := crypto.NormalizeRecipient(recipient, v.File.Plugins)
+	norm, err := crypto.NormalizeRecipient(recipient, v.Policy.Plugins())
 	if err != nil {
 		return problemf(nil, "the recipient is what tresor whoami prints (age1…, age1pq1… or an ssh public key)", "recipient: %v", err)
 	}

@@ -18,12 +18,8 @@ func (v *Vault) Resolve(name string) (*Secret, error) {
 		return nil, problemf(nil, "", "%v", err)
 	}
 	var out *Secret
-	err := v.withLock(func() error {
+	err := v.writeLocked(func(st *verifiedState) error {
 		actor, err := v.writerOf(name)
-		if err != nil {
-			return err
-		}
-		st, err := v.verified()
 		if err != nil {
 			return err
 		}

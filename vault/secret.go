@@ -37,22 +37,26 @@ func (v *Vault) Set(name string, value []byte, opts SetOptions) (*Secret, error)
 		return nil, problemf(nil, "store large files elsewhere and keep their key in tresor", "the value is larger than 1 MiB")
 	}
 	var out *Secret
-	err := v.withLock(func() error {
+	err := v.writeLocked(func(st *verifiedState) error {
 		actor, err := v.writerOf(name)
 		if err != nil {
 			return err
 		}
-		old, err := v.readSecretFile(name)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		old, err := v.readRecordedSecret(name, st)
+		if err != nil {
 			return err
 		}
 		if old == nil {
-			st, err := v.verified()
-			if err != nil {
-				return err
-			}
+			// Also when a file of this name exists: on a file system that
+			// folds case, an existing Prod/Key is the file of prod/key.
 			if err := v.checkCaseCollision(name, st); err != nil {
 				return err
+			}
+			if there, err := v.exists(secretPath(name)); err != nil {
+				return err
+			} else if there {
+				return problemf(ErrVerify, "remove it (tresor verify lists what the journal does not record), then set the secret",
+					"%s exists, but no journal entry records it", secretPath(name))
 			}
 		}
 		h := newHeader(name, old, v.timeNow())
@@ -364,20 +368,26 @@ func (v *Vault) List(prefix string) ([]Secret, error) {
 	if err := format.ValidatePrefix(prefix); err != nil {
 		return nil, problemf(nil, "", "prefix: %v", err)
 	}
-	names, err := v.listSecretNames()
+	// The names are the verified journal's, so that a file a push dropped
+	// into secrets/ is never shown as a secret (verify reports it).
+	st, err := v.verifiedForRead()
 	if err != nil {
 		return nil, err
 	}
+	names := slices.Concat(slices.Collect(maps.Keys(st.secrets)), st.conflicts)
+	slices.Sort(names)
 	var out []Secret
 	for _, n := range names {
 		if !format.HasPrefix(n, prefix) {
 			continue
 		}
-		sf, err := v.readSecretFile(n)
+		sf, err := v.readRecordedSecret(n, st)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, sf.Header)
+		if sf != nil {
+			out = append(out, sf.Header)
+		}
 	}
 	return out, nil
 }
@@ -387,14 +397,17 @@ func (v *Vault) Remove(name string) error {
 	if err := format.ValidateName(name); err != nil {
 		return problemf(nil, "", "%v", err)
 	}
-	return v.withLock(func() error {
+	return v.writeLocked(func(st *verifiedState) error {
 		actor, err := v.writerOf(name)
 		if err != nil {
 			return err
 		}
-		sf, err := v.readSecretFile(name)
+		sf, err := v.readRecordedSecret(name, st)
 		if err != nil {
 			return err
+		}
+		if sf == nil {
+			return problemf(ErrNotFound, "tresor ls lists the secrets", "no secret named %s", name)
 		}
 		_, err = v.commit(actor, change{
 			Entry: format.Entry{Action: format.ActionRemove, Target: name, Details: &format.Details{Version: sf.Header.Version}},
@@ -417,16 +430,12 @@ func (v *Vault) Move(from, to string) (*Secret, error) {
 		return nil, problemf(nil, "", "%s and %s are the same name", from, to)
 	}
 	var out *Secret
-	err := v.withLock(func() error {
+	err := v.writeLocked(func(st *verifiedState) error {
 		actor, err := v.writerOf(from)
 		if err != nil {
 			return err
 		}
 		if _, err := v.writerOf(to); err != nil {
-			return err
-		}
-		st, err := v.verified()
-		if err != nil {
 			return err
 		}
 		old, err := v.readCheckedSecret(from, st)

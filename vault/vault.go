@@ -73,9 +73,15 @@ func Open(dir string, opts Options) (*Vault, error) {
 	}
 	if v.File, err = format.ParseVaultFile(b); err != nil {
 		root.Close()
-		return nil, err
+		return nil, &Problem{class: damagedClass(err), cause: err, hint: "vault.yaml is written by tresor init; restore it with git (git checkout -- " + DirName + "/vault.yaml)"}
 	}
-	v.sealer = crypto.Sealer{Plugins: v.File.Plugins}
+	if len(v.File.Plugins) > 0 || v.File.Generate != "" {
+		// Earlier versions kept these in vault.yaml, where anyone with push
+		// access could change them without a signature.
+		root.Close()
+		return nil, problemf(ErrVerify, "an admin moves them into policy.yaml's settings (tresor policy show > p.yaml, add settings: {plugins: [...], generate: ...}, tresor policy apply p.yaml) and removes them from vault.yaml",
+			"vault.yaml sets plugins or generate, which are not signed; tresor reads behaviour settings only from the signed policy")
+	}
 	if err := v.loadPolicy(); err != nil {
 		root.Close()
 		return nil, err
@@ -92,8 +98,31 @@ func (v *Vault) Close() error {
 // SetIdentity sets the identity used to decrypt and sign.
 func (v *Vault) SetIdentity(id *crypto.Identity) { v.identity = id }
 
-// Plugins returns vault.yaml's allow-list of age plugins.
-func (v *Vault) Plugins() []string { return v.File.Plugins }
+// Plugins returns the signed policy's allow-list of age plugins, once the
+// journal verifies: an unsigned policy.yaml must never decide which
+// programs tresor starts. Without plugins in policy.yaml nothing needs
+// checking.
+func (v *Vault) Plugins() ([]string, error) {
+	if len(v.Policy.Plugins()) == 0 {
+		return nil, nil
+	}
+	if _, err := v.verifiedForRead(); err != nil {
+		return nil, err
+	}
+	return v.Policy.Plugins(), nil
+}
+
+// DefaultGenerate returns the signed policy's default generator spec, once
+// the journal verifies.
+func (v *Vault) DefaultGenerate() (string, error) {
+	if v.Policy.DefaultGenerate() == "" {
+		return "", nil
+	}
+	if _, err := v.verifiedForRead(); err != nil {
+		return "", err
+	}
+	return v.Policy.DefaultGenerate(), nil
+}
 
 func (v *Vault) loadPolicy() error {
 	b, err := v.readFile(policyFileName, 4<<20)
@@ -106,11 +135,22 @@ func (v *Vault) loadPolicy() error {
 	}
 	p, err := format.ParsePolicy(b)
 	if err != nil {
-		return &Problem{cause: err, hint: "policy.yaml is written by tresor; restore it with git (git checkout -- " + DirName + "/policy.yaml)"}
+		return &Problem{class: damagedClass(err), cause: err, hint: "policy.yaml is written by tresor; restore it with git (git checkout -- " + DirName + "/policy.yaml)"}
 	}
 	v.Policy = p
 	v.policyHash = h
+	v.sealer = crypto.Sealer{Plugins: p.Plugins()}
 	return nil
+}
+
+// damagedClass is the class of a vault file that does not parse: a file
+// from a newer tresor is an ordinary error; anything else that is not what
+// tresor writes fails verification (exit 3), since a push can put it there.
+func damagedClass(err error) error {
+	if errors.Is(err, format.ErrUnknownVersion) {
+		return nil
+	}
+	return ErrVerify
 }
 
 // Discover walks up from start looking for a vault directory: a .tresor

@@ -28,6 +28,9 @@ type Finding struct {
 	// Conflict marks concurrent writes from merged branches: verify fails,
 	// but writes that resolve them are allowed.
 	Conflict bool `json:"conflict,omitempty"`
+	// Stray marks a file that is no part of the vault: verify fails, but
+	// reads and writes go on, since tresor never reads it.
+	Stray bool `json:"stray,omitempty"`
 }
 
 func (f Finding) String() string {
@@ -64,7 +67,7 @@ func (r *VerifyReport) OK() bool { return len(r.Findings) == 0 }
 func (r *VerifyReport) hardFindings() []Finding {
 	var out []Finding
 	for _, f := range r.Findings {
-		if !f.Conflict {
+		if !f.Conflict && !f.Stray {
 			out = append(out, f)
 		}
 	}
@@ -86,9 +89,9 @@ type VerifyOptions struct {
 	// records is not read again. tresor exec on a fresh clone reads and
 	// decrypts every file while the journal is verified.
 	readFiles func() map[string]string
-	// secretNames, when set, are the secret files present, listed moments
-	// before, so that verification does not walk secrets/ again.
-	secretNames []string
+	// listing, when set, is the vault's files, listed moments before, so
+	// that verification does not walk the vault again.
+	listing *vaultListing
 }
 
 // maxClockSkew is how far in the future an entry's time may be.

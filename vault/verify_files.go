@@ -54,12 +54,16 @@ func (vr *verification) checkFiles() error {
 			rep.expected[policyFileName] = want
 		}
 	}
-	onDisk := opts.secretNames
-	if onDisk == nil {
-		if onDisk, err = v.listSecretNames(); err != nil {
+	listing := opts.listing
+	if listing == nil {
+		if listing, err = v.listVault(); err != nil {
 			return err
 		}
 	}
+	for _, s := range listing.strays {
+		rep.Findings = append(rep.Findings, Finding{Check: CheckFiles, File: s.rel, Message: s.why, Stray: true})
+	}
+	onDisk := listing.names
 	present := map[string]bool{}
 	for _, name := range onDisk {
 		present[name] = true
