@@ -17,11 +17,17 @@ what changed is re-encrypted (everything with --force, e.g. after a member's
 key changed). You must be a reader of each such secret, and its writer or an
 admin; the others are listed as skipped. All changes are one journal entry.
 
+--force also retires the read keys you sealed those secrets under: every file
+it re-encrypts, and everything you write for the same readers afterwards,
+gets a fresh read key. Run it when a read key may have leaked (a reader's
+machine or memory was exposed), then rotate the values that key opened.
+
 Examples:
    tresor reencrypt
-   tresor reencrypt prod/ --json`,
+   tresor reencrypt prod/ --json
+   tresor reencrypt --force prod/`,
 		Flags: withGlobal(
-			&cli.BoolFlag{Name: "force", Usage: "re-encrypt even secrets whose readers already match"},
+			&cli.BoolFlag{Name: "force", Usage: "re-encrypt even secrets whose readers already match, under fresh read keys"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		),
 		Action: func(c *cli.Context) error {

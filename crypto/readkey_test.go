@@ -83,10 +83,10 @@ func TestReadKeyRefusesPluginAndMixedRecipients(t *testing.T) {
 		t.Fatal("mixed recipients accepted")
 	}
 	w := classic.NewWriterKeys()
-	if _, _, ok := w.For([]string{pq.Recipient(), classic.Recipient()}); ok {
+	if _, _, ok := w.For([]string{pq.Recipient(), classic.Recipient()}, testNow); ok {
 		t.Fatal("a read key for mixed recipients")
 	}
-	if _, _, ok := w.For([]string{"age1yubikey1qwertyuiop"}); ok {
+	if _, _, ok := w.For([]string{"age1yubikey1qwertyuiop"}, testNow); ok {
 		t.Fatal("a read key for a plugin recipient")
 	}
 }
@@ -97,24 +97,24 @@ func TestWriterKeys(t *testing.T) {
 	id := mustGenerate(t, true)
 	a, b, c := mustGenerate(t, true).Recipient(), mustGenerate(t, true).Recipient(), mustGenerate(t, true).Recipient()
 	w := id.NewWriterKeys()
-	k1, made, ok := w.For([]string{a, b, c})
+	k1, made, ok := w.For([]string{a, b, c}, testNow)
 	if !ok || !made {
 		t.Fatal("no key made")
 	}
-	if k2, made, _ := w.For([]string{c, a, b}); k2.ID != k1.ID || made {
+	if k2, made, _ := w.For([]string{c, a, b}, testNow); k2.ID != k1.ID || made {
 		t.Fatal("the same readers in another order got another key")
 	}
-	if k3, _, _ := w.For([]string{a, b}); k3.ID == k1.ID || bytes.Equal(k3.Key, k1.Key) {
+	if k3, _, _ := w.For([]string{a, b}, testNow); k3.ID == k1.ID || bytes.Equal(k3.Key, k1.Key) {
 		t.Fatal("fewer readers share the old key")
 	}
 	loaded := id.NewWriterKeys()
 	loaded.Load(w.Seal())
-	if k, made, _ := loaded.For([]string{b, c, a}); k.ID != k1.ID || !bytes.Equal(k.Key, k1.Key) || made {
+	if k, made, _ := loaded.For([]string{b, c, a}, testNow); k.ID != k1.ID || !bytes.Equal(k.Key, k1.Key) || made {
 		t.Fatal("the key did not survive Seal and Load")
 	}
 	other := mustGenerate(t, true).NewWriterKeys()
 	other.Load(w.Seal())
-	if k, _, _ := other.For([]string{a, b, c}); k.ID == k1.ID {
+	if k, _, _ := other.For([]string{a, b, c}, testNow); k.ID == k1.ID {
 		t.Fatal("another identity opened the store")
 	}
 }

@@ -29,6 +29,11 @@ type ReencryptResult struct {
 // must be a reader of each such secret, and a writer of it or an admin; the
 // others are reported as skipped. All changes are one journal entry.
 // progress, when not nil, is called after each secret.
+//
+// With force, the read keys this identity used for the readers of those
+// secrets are retired first (renewReadKeys), so every file re-encrypted is
+// sealed under a fresh key: reencrypt --force is what to run when a read
+// key may have leaked (docs/security.md, "Read keys").
 func (v *Vault) Reencrypt(prefix string, force bool, progress func(done, total int)) (*ReencryptResult, error) {
 	if err := format.ValidatePrefix(prefix); err != nil {
 		return nil, problemf(nil, "", "prefix: %v", err)
@@ -52,6 +57,11 @@ func (v *Vault) Reencrypt(prefix string, force bool, progress func(done, total i
 		st, err := v.verified()
 		if err != nil {
 			return err
+		}
+		if force {
+			if err := v.renewReadKeys(names); err != nil {
+				return err
+			}
 		}
 		isAdmin := v.Policy.IsAdmin(actor)
 		files := make([][]byte, len(names))
