@@ -59,6 +59,7 @@ func findIdentity(c *cli.Context, t *terminal, plugins []string) (*crypto.Found,
 	return crypto.FindIdentity(srcs, crypto.ParseOptions{
 		Passphrase: t.passphrase("the identity"),
 		Plugins:    plugins,
+		PluginUI:   t.pluginUI(),
 	})
 }
 
