@@ -65,16 +65,18 @@ func (w *WriterKeys) Load(sealed []byte) {
 	}
 	for _, line := range strings.Split(string(plain), "\n") {
 		f := strings.Fields(line)
-		if (len(f) != 3 && len(f) != 4) || len(f[1]) != format.ReadKeyIDLen {
+		if (len(f) != 3 && len(f) != 4) || len(f[0]) != 64 || len(f[1]) != format.ReadKeyIDLen {
 			continue
 		}
 		key, err := hex.DecodeString(f[2])
 		if err != nil || len(key) != format.ReadKeySize {
 			continue
 		}
-		var made time.Time // zero, so expired, when absent or unreadable
+		var made time.Time // zero, so expired, when absent or not as Seal writes it
 		if len(f) == 4 {
-			made, _ = time.Parse(time.RFC3339, f[3])
+			if t, err := time.Parse(time.RFC3339, f[3]); err == nil && t.UTC().Format(time.RFC3339) == f[3] {
+				made = t
+			}
 		}
 		w.keys[f[0]] = writerKey{ReadKey: ReadKey{ID: f[1], Key: key}, made: made}
 	}
