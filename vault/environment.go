@@ -63,10 +63,14 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(st.secrets))
+	// Secrets with versions awaiting a writer's choice (merged branches,
+	// or a revoked write) are selected too, so that opening them fails:
+	// a program never runs with one silently left out.
+	names := make([]string, 0, len(st.secrets)+len(st.conflicts))
 	for n := range st.secrets {
 		names = append(names, n)
 	}
+	names = append(names, st.conflicts...)
 	sort.Strings(names)
 	exact := map[string]bool{}
 	for _, g := range sel.Only {

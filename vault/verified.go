@@ -37,7 +37,10 @@ type verifiedState struct {
 	// conflictHashes[i] are the file hashes of the concurrent versions of
 	// conflicts[i] ("" for a removal).
 	conflictHashes [][]string
-	secrets        map[string]string // name → sha256:<hex>
+	// revoked marks the conflicts that hold a write whose right a
+	// concurrent policy change took away.
+	revoked map[string]bool
+	secrets map[string]string // name → sha256:<hex>
 }
 
 const (
@@ -82,6 +85,9 @@ func (st *verifiedState) marshal() []byte {
 			}
 		}
 		fmt.Fprintf(&b, "conflict %s %s\n", c, strings.Join(hs, ","))
+		if st.revoked[c] {
+			fmt.Fprintf(&b, "revoked %s\n", c)
+		}
 	}
 	names := make([]string, 0, len(st.secrets))
 	for n := range st.secrets {
@@ -95,7 +101,7 @@ func (st *verifiedState) marshal() []byte {
 }
 
 func parseVerifiedState(b []byte) (*verifiedState, error) {
-	st := &verifiedState{secrets: map[string]string{}, seen: map[string][]string{}}
+	st := &verifiedState{secrets: map[string]string{}, seen: map[string][]string{}, revoked: map[string]bool{}}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	if !sc.Scan() || sc.Text() != verifiedTag {
@@ -131,6 +137,8 @@ func parseVerifiedState(b []byte) (*verifiedState, error) {
 			}
 			st.conflicts = append(st.conflicts, name)
 			st.conflictHashes = append(st.conflictHashes, hs)
+		case "revoked":
+			st.revoked[val] = true
 		case "s":
 			name, hash, ok := strings.Cut(val, " ")
 			if ok {
@@ -217,8 +225,12 @@ func (st *verifiedState) checkFile(name string, b []byte) error {
 // checkFileHash checks a secret file's hash ("sha256:<hex>") against the
 // verified state.
 func (st *verifiedState) checkFileHash(name, hash string) error {
-	for _, c := range st.conflicts {
+	for i, c := range st.conflicts {
 		if c == name {
+			if st.contested(i) {
+				return problemf(ErrVerify, "a current writer records what stands: tresor resolve "+name+" (tresor verify names the change)",
+					"a change of %s does not stand: it was made by a member whose right a concurrent policy change took away", name)
+			}
 			return problemf(ErrVerify, "a writer chooses the version that stands: tresor resolve "+name,
 				"%s has concurrent versions from merged branches", name)
 		}
@@ -234,7 +246,13 @@ func (st *verifiedState) checkFileHash(name, hash string) error {
 	return nil
 }
 
+// contested reports whether conflict i holds a revoked write.
+func (st *verifiedState) contested(i int) bool {
+	return st.revoked[st.conflicts[i]]
+}
+
 func (st *verifiedState) dropConflict(name string) {
+	delete(st.revoked, name)
 	for i, c := range st.conflicts {
 		if c == name {
 			st.conflicts = append(st.conflicts[:i], st.conflicts[i+1:]...)

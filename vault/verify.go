@@ -112,6 +112,14 @@ type vnode struct {
 	known   bool        // an ancestor of a head this clone verified before
 	badSig  bool        // set by a signature worker
 	policy  *policyNode // the policy in force after this entry
+	// own is the policy a vault.init or policy.set entry sets (ownErr
+	// says why it cannot), whether or not it comes into force.
+	own    *policyNode
+	ownErr string
+	// key is the actor's signing key under the policy in force (nil if
+	// there is none); authorized: the actor held the right it used.
+	key        ed25519.PublicKey
+	authorized bool
 }
 
 // A policyNode is one version of the policy, set by a vault.init or
@@ -120,12 +128,18 @@ type policyNode struct {
 	node    *vnode
 	policy  *format.Policy
 	signers map[string]ed25519.PublicKey
+	// prev are the policies this one replaced: the one in force at its
+	// parents, and any concurrent ones it merged.
+	prev []*policyNode
 }
 
 // A write is one entry's effect on one secret: a new file hash, or removal.
 type write struct {
 	node *vnode
 	hash string // "sha256:…", or "" for removal
+	// revokedBy is the concurrent policy change that took away the right
+	// this write used (nil for a write that stands).
+	revokedBy *policyNode
 }
 
 // Verify checks the whole vault using public data only: the journal's
@@ -172,7 +186,15 @@ type verification struct {
 	branch string
 
 	// replay
-	frontier       map[string][]write // per secret: the latest writes
+	frontier map[string][]write // per secret: the latest writes
+	valid    map[string][]write // the same without revoked writes
+	// revoked are the entries whose right a concurrent policy change took
+	// away, with that change; setAside are the policy changes among them,
+	// which never came into force, and policyAside those of them no
+	// policy in force has replaced yet.
+	revoked        map[*vnode]*policyNode
+	setAside       map[*vnode]*policyNode
+	policyAside    []*vnode
 	policyFrontier []*policyNode
 	signed         []*vnode // entries whose signatures are being checked
 	sigDone        func()   // waits for the signature workers
@@ -194,7 +216,7 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		return nil, err
 	}
 	vr.replay()
-	vr.st = &verifiedState{vault: v.File.ID, stamp: stamp, secrets: map[string]string{}, seen: map[string][]string{}}
+	vr.st = &verifiedState{vault: v.File.ID, stamp: stamp, secrets: map[string]string{}, seen: map[string][]string{}, revoked: map[string]bool{}}
 	if err := vr.checkFiles(); err != nil {
 		vr.sigDone()
 		return nil, err

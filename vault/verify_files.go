@@ -2,6 +2,7 @@ package vault
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -13,47 +14,12 @@ import (
 // journal does not record is reported.
 func (vr *verification) checkFiles() error {
 	v, opts, rep, st, add := vr.v, vr.opts, vr.rep, vr.st, vr.add
-	frontier, policyFrontier := vr.frontier, vr.policyFrontier
+	frontier := vr.frontier
 	var err error
 	for _, n := range vr.nodes {
 		st.maxSeq = max(st.maxSeq, n.entry.Seq)
 	}
-	for _, n := range vr.nodes {
-		st.maxSeq = max(st.maxSeq, n.entry.Seq)
-	}
-	if len(policyFrontier) > 1 {
-		f := Finding{Check: CheckFiles, File: policyFileName, Conflict: true,
-			Message: "concurrent policy changes on merged branches: " + nodeFiles(policyFrontier) + "; an admin resolves them with tresor policy apply"}
-		rep.Findings = append(rep.Findings, f)
-	}
-	if len(policyFrontier) >= 1 {
-		want := policyFrontier[0].node.entry.File
-		b, err := v.readFile(policyFileName, 4<<20)
-		switch {
-		case err != nil:
-			add(CheckFiles, "", policyFileName, "cannot be read: %v", err)
-		case len(policyFrontier) == 1 && crypto.FileHash(b) != want:
-			add(CheckFiles, policyFrontier[0].node.file, policyFileName, "policy.yaml does not match the policy recorded by its latest entry (edited by hand?)")
-		case len(policyFrontier) > 1:
-			// Until an admin resolves the conflict, policy.yaml must be one
-			// of the concurrent versions, and only a policy change may be
-			// written.
-			st.policyConflict = true
-			ok := false
-			for _, p := range policyFrontier {
-				if crypto.FileHash(b) == p.node.entry.File {
-					ok, want = true, p.node.entry.File
-				}
-			}
-			if !ok {
-				add(CheckFiles, "", policyFileName, "policy.yaml is none of the concurrent policies (edited by hand?)")
-			}
-		}
-		st.policy = want
-		if len(policyFrontier) == 1 {
-			rep.expected[policyFileName] = want
-		}
-	}
+	vr.checkPolicyFile()
 	listing := opts.listing
 	if listing == nil {
 		if listing, err = v.listVault(); err != nil {
@@ -83,6 +49,20 @@ func (vr *verification) checkFiles() error {
 	for _, name := range names {
 		fr := frontier[name]
 		rel := secretPath(name)
+		if revoked := revokedWrites(fr); len(revoked) > 0 {
+			// Revocation wins: the write does not stand, and reads of the
+			// secret wait until a current writer records what should.
+			for _, w := range revoked {
+				by := w.revokedBy.node
+				rep.Findings = append(rep.Findings, Finding{Check: CheckSignature, Entry: w.node.file, File: rel, Conflict: true,
+					Message: fmt.Sprintf("member %s's change of %s does not stand: the concurrent policy change journal/%s by %s took that right away (revocation wins); a current writer records what stands with tresor resolve %s",
+						w.node.entry.Actor, name, by.file, by.entry.Actor, name)})
+			}
+			st.conflicts = append(st.conflicts, name)
+			st.conflictHashes = append(st.conflictHashes, contestedHashes(fr, vr.valid[name]))
+			st.revoked[name] = true
+			continue
+		}
 		if len(fr) > 1 {
 			rep.Findings = append(rep.Findings, Finding{Check: CheckFiles, File: rel, Conflict: true,
 				Message: fmt.Sprintf("concurrent writes on merged branches (%s); a writer chooses with tresor resolve %s", writeFiles(fr), name)})
@@ -137,6 +117,82 @@ func (vr *verification) checkFiles() error {
 	return nil
 }
 
+// checkPolicyFile checks policy.yaml against the policy in force. While
+// concurrent policy changes await an admin (or a revoked one awaits the
+// policy that stands), it must be one of the candidates, and only a policy
+// change may be written.
+func (vr *verification) checkPolicyFile() {
+	v, rep, st := vr.v, vr.rep, vr.st
+	cands := make([]*vnode, 0, len(vr.policyFrontier)+len(vr.policyAside))
+	for _, p := range vr.policyFrontier {
+		cands = append(cands, p.node)
+	}
+	if len(vr.policyFrontier) > 1 {
+		rep.Findings = append(rep.Findings, Finding{Check: CheckFiles, File: policyFileName, Conflict: true,
+			Message: "concurrent policy changes on merged branches: " + nodeFiles(cands) + "; an admin resolves them with tresor policy apply"})
+	}
+	for _, a := range vr.policyAside {
+		by := vr.setAside[a].node
+		rep.Findings = append(rep.Findings, Finding{Check: CheckSignature, Entry: a.file, File: policyFileName, Conflict: true,
+			Message: fmt.Sprintf("the policy change by %s does not come into force: the concurrent policy change journal/%s by %s took away %s's admin right (revocation wins); an admin of the policy that stands records the outcome with tresor policy apply",
+				a.entry.Actor, by.file, by.entry.Actor, a.entry.Actor)})
+		cands = append(cands, a)
+	}
+	if len(cands) == 0 {
+		return
+	}
+	want := cands[0].entry.File
+	b, err := v.readFile(policyFileName, 4<<20)
+	switch {
+	case err != nil:
+		vr.add(CheckFiles, "", policyFileName, "cannot be read: %v", err)
+	case len(cands) == 1:
+		if crypto.FileHash(b) != want {
+			vr.add(CheckFiles, cands[0].file, policyFileName, "policy.yaml does not match the policy recorded by its latest entry (edited by hand?)")
+		}
+		rep.expected[policyFileName] = want
+	default:
+		st.policyConflict = true
+		ok := false
+		for _, c := range cands {
+			if crypto.FileHash(b) == c.entry.File {
+				ok, want = true, c.entry.File
+			}
+		}
+		if !ok {
+			vr.add(CheckFiles, "", policyFileName, "policy.yaml is none of the competing policies (%s; edited by hand?)", nodeFiles(cands))
+		}
+	}
+	st.policy = want
+}
+
+// revokedWrites returns the writes among fr that do not stand.
+func revokedWrites(fr []write) []write {
+	var out []write
+	for _, w := range fr {
+		if w.revokedBy != nil {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// contestedHashes are the versions a writer may choose between when a
+// revoked write is in the frontier: every latest write, and what stood
+// before the revoked ones ("" when nothing did: the secret is new).
+func contestedHashes(fr, valid []write) []string {
+	hs := writeHashes(fr)
+	if len(valid) == 0 {
+		hs = append(hs, "")
+	}
+	for _, h := range writeHashes(valid) {
+		if !slices.Contains(hs, h) {
+			hs = append(hs, h)
+		}
+	}
+	return hs
+}
+
 func writeHashes(ws []write) []string {
 	var out []string
 	for _, w := range ws {
@@ -145,10 +201,10 @@ func writeHashes(ws []write) []string {
 	return out
 }
 
-func nodeFiles(ps []*policyNode) string {
+func nodeFiles(ns []*vnode) string {
 	var s []string
-	for _, p := range ps {
-		s = append(s, "journal/"+p.node.file+" by "+p.node.entry.Actor)
+	for _, n := range ns {
+		s = append(s, "journal/"+n.file+" by "+n.entry.Actor)
 	}
 	return strings.Join(s, " and ")
 }

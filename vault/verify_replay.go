@@ -16,44 +16,43 @@ import (
 
 // replay is verification's second phase: it walks the entries in
 // topological order (seq strictly grows along edges), works out the policy
-// in force for each, and judges the entry under it. Signatures are checked
-// by workers meanwhile; finishSignatures collects their verdicts.
+// in force for each, and judges the entry under it. Then revocation wins:
+// an entry whose right a concurrent policy change took away does not stand
+// (see revocations). Signatures are checked by workers meanwhile;
+// finishSignatures collects their verdicts.
 func (vr *verification) replay() {
-	v, nodes, add := vr.v, vr.nodes, vr.add
-	// 2. Replay in topological order (seq strictly grows along edges).
-	clocks := newClockBuilder()
-	now := v.now().UTC()
-	// Signatures are checked by workers while the replay goes on (it is
-	// sequential and would leave a core idle) and while the files are
-	// checked: they are the floor of verification's cost.
-	// They are checked in batches (see crypto.VerifyBatch), which costs a
-	// fraction of checking each alone.
-	type sigJob struct {
-		n   *vnode
-		key ed25519.PublicKey
-	}
-	sigBatches := make(chan []sigJob, 64)
-	var sigWG sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		sigWG.Add(1)
-		go func() {
-			defer sigWG.Done()
-			for batch := range sigBatches {
-				checks := make([]crypto.SignatureCheck, len(batch))
-				for i, j := range batch {
-					checks[i] = crypto.SignatureCheck{Key: j.key, Message: j.n.entry.Signed, Signature: j.n.entry.Signature}
-				}
-				for i, ok := range crypto.VerifyBatch(checks) {
-					batch[i].n.badSig = !ok
-				}
+	vr.linkClocks()
+	setAside := map[*vnode]*policyNode{}
+	for {
+		findings := vr.judge(setAside)
+		vr.revoked = vr.revocations()
+		more := false
+		for n, by := range vr.revoked {
+			if n.entry.Action == format.ActionPolicy && setAside[n] == nil {
+				// A policy change that was itself revoked never comes into
+				// force: judge everything again without it. (Each round
+				// sets aside at least one more, so this ends.)
+				setAside[n] = by
+				more = true
 			}
-		}()
+		}
+		if !more {
+			vr.rep.Findings = append(vr.rep.Findings, findings...)
+			break
+		}
 	}
-	var pending []sigJob
-	frontier := map[string][]write{}
-	var policyFrontier []*policyNode
+	vr.setAside = setAside
+	vr.checkSignatures()
+	vr.buildFrontiers()
+}
+
+// linkClocks gives every entry its chain clock and marks the descendants of
+// broken entries broken; it checks what depends on no policy: the times.
+func (vr *verification) linkClocks() {
+	clocks := newClockBuilder()
+	now := vr.v.now().UTC()
 	skipped := 0
-	for _, n := range nodes {
+	for _, n := range vr.nodes {
 		for _, p := range n.parents {
 			if p.broken {
 				n.broken = true
@@ -70,95 +69,256 @@ func (vr *verification) replay() {
 		n.clock = clocks.next(pcs)
 		e := n.entry
 		if e.Time.After(now.Add(maxClockSkew)) {
-			add(CheckSignature, n.file, "", "time %s is in the future", e.Time.Format(time.RFC3339))
-		}
-
-		// The policy in force: the latest policy set among the ancestors.
-		before, concurrent := policyBefore(n)
-		if e.Action == format.ActionInit {
-			pn, msg := newPolicyNode(n, v.File)
-			if msg != "" {
-				add(CheckSignature, n.file, "", "%s", msg)
-				n.broken = true
-				continue
-			}
-			before = pn
-		}
-		if concurrent != nil && e.Action != format.ActionPolicy {
-			// Judge the entry under both policies: it must be allowed by each.
-			if msg := authorize(concurrent, e); msg != "" {
-				add(CheckSignature, n.file, "", "%s (under the concurrent policy of journal/%s)", msg, concurrent.node.file)
-			}
-		}
-		if before == nil {
-			add(CheckSignature, n.file, "", "no policy is in force (its ancestry has no genesis)")
-			n.broken = true
-			continue
-		}
-		key, ok := before.signers[e.Actor]
-		switch {
-		case !ok && before.policy.Members[e.Actor].Recipient == "":
-			add(CheckSignature, n.file, "", "actor %s is not a member under the policy in force", e.Actor)
-		case !ok:
-			add(CheckSignature, n.file, "", "actor %s has no signing key, so cannot write", e.Actor)
-		case !n.known:
-			vr.signed = append(vr.signed, n)
-			if pending = append(pending, sigJob{n, key}); len(pending) == sigBatchSize {
-				sigBatches <- pending
-				pending = nil
-			}
-		}
-		authorized := true
-		if msg := authorize(before, e); msg != "" {
-			add(CheckSignature, n.file, "", "%s", msg)
-			authorized = false
-		} else if msg := readersAsPolicy(before, e); msg != "" {
-			add(CheckSignature, n.file, "", "%s", msg)
+			vr.add(CheckSignature, n.file, "", "time %s is in the future", e.Time.Format(time.RFC3339))
 		}
 		// Entries must not be dated before their parents (beyond a day of
 		// clock skew between machines): a backdated entry would hide from
 		// tresor log --since.
 		for _, p := range n.parents {
 			if e.Time.Before(p.entry.Time.Add(-maxBackdate)) {
-				add(CheckSignature, n.file, "", "time %s is before its parent journal/%s (%s): backdated", e.Time.Format(time.RFC3339), p.file, p.entry.Time.Format(time.RFC3339))
+				vr.add(CheckSignature, n.file, "", "time %s is before its parent journal/%s (%s): backdated", e.Time.Format(time.RFC3339), p.file, p.entry.Time.Format(time.RFC3339))
 				break
 			}
 		}
+		if e.Action == format.ActionInit || e.Action == format.ActionPolicy {
+			var vf *format.VaultFile
+			if e.Action == format.ActionInit {
+				vf = vr.v.File
+			}
+			n.own, n.ownErr = newPolicyNode(n, vf)
+			if n.ownErr != "" && e.Action == format.ActionInit {
+				vr.add(CheckSignature, n.file, "", "%s", n.ownErr)
+				n.broken = true
+			}
+		}
+	}
+	if skipped > 0 {
+		vr.add(CheckStructure, "", journalDir, "%d entries could not be checked: they are, or descend from, one reported above", skipped)
+	}
+}
+
+// judge works out the policy in force for every entry, leaving out the
+// policy changes set aside, and returns what it finds against each entry.
+func (vr *verification) judge(setAside map[*vnode]*policyNode) []Finding {
+	var out []Finding
+	add := func(n *vnode, format string, args ...any) {
+		out = append(out, Finding{Check: CheckSignature, Entry: n.file, Message: fmt.Sprintf(format, args...)})
+	}
+	for _, n := range vr.nodes {
+		n.policy, n.key, n.authorized = nil, nil, false
+		if n.broken {
+			continue
+		}
+		e := n.entry
+		// The policy in force: the latest policy set among the ancestors.
+		before, concurrent := policyBefore(n)
+		if e.Action == format.ActionInit {
+			before, concurrent = n.own, nil
+		}
+		if before == nil {
+			add(n, "no policy is in force (its ancestry has no genesis)")
+			continue
+		}
+		if e.Action != format.ActionPolicy {
+			// A merge of branches with different policies: the entry must
+			// be allowed by each.
+			for _, c := range concurrent {
+				if msg := authorize(c, e); msg != "" {
+					add(n, "%s (under the concurrent policy of journal/%s)", msg, c.node.file)
+				}
+			}
+		}
+		key, ok := before.signers[e.Actor]
+		switch {
+		case !ok && before.policy.Members[e.Actor].Recipient == "":
+			add(n, "actor %s is not a member under the policy in force", e.Actor)
+		case !ok:
+			add(n, "actor %s has no signing key, so cannot write", e.Actor)
+		default:
+			n.key = key
+		}
+		n.authorized = true
+		if msg := authorize(before, e); msg != "" {
+			add(n, "%s", msg)
+			n.authorized = false
+		} else if msg := readersAsPolicy(before, e); msg != "" {
+			add(n, "%s", msg)
+		}
 		n.policy = before
-		switch e.Action {
-		case format.ActionPolicy:
-			if concurrent != nil && !concurrent.policy.IsAdmin(e.Actor) {
-				add(CheckSignature, n.file, "", "member %s is not an admin under the concurrent policy of journal/%s", e.Actor, concurrent.node.file)
+		if e.Action != format.ActionPolicy {
+			continue
+		}
+		for _, c := range concurrent {
+			if !c.policy.IsAdmin(e.Actor) {
+				add(n, "member %s is not an admin under the concurrent policy of journal/%s", e.Actor, c.node.file)
 			}
-			if !authorized {
-				continue // an unauthorized policy never comes into force
-			}
-			pn, msg := newPolicyNode(n, nil)
-			if msg != "" {
-				add(CheckSignature, n.file, "", "%s", msg)
+		}
+		switch {
+		case !n.authorized || setAside[n] != nil:
+			// an unauthorized or revoked policy never comes into force
+		case n.ownErr != "":
+			add(n, "%s", n.ownErr)
+		default:
+			n.own.prev = append([]*policyNode{before}, concurrent...)
+			n.policy = n.own
+		}
+	}
+	return out
+}
+
+// revocations applies "revocation wins over concurrency": an entry stands
+// only if no policy change concurrent with it (neither its ancestor nor its
+// descendant) took away the right it used, whatever the right (writing a
+// path, being an admin, re-encrypting) and however it was taken (a member
+// removed, a group or rule changed, a signing key replaced). It returns the
+// entries that fail, with the policy change that revoked each.
+func (vr *verification) revocations() map[*vnode]*policyNode {
+	var changes []*policyNode
+	for _, n := range vr.nodes {
+		if n.policy != nil && n.policy.node == n && n.entry.Action == format.ActionPolicy {
+			changes = append(changes, n.policy)
+		}
+	}
+	out := map[*vnode]*policyNode{}
+	for _, pc := range changes {
+		for _, n := range vr.nodes {
+			if n.broken || n == pc.node || n.key == nil || !n.authorized || out[n] != nil {
 				continue
 			}
-			n.policy = pn
-			policyFrontier = advance(policyFrontier, pn)
-		case format.ActionInit:
-			n.policy = before
-			policyFrontier = advance(policyFrontier, before)
+			if concurrentNodes(pc.node, n) && revokes(pc, n) {
+				out[n] = pc
+			}
 		}
+	}
+	return out
+}
+
+// revokes reports whether the policy change pc took away the right entry n
+// used: n's actor held it, with the key that signed n, under a policy pc
+// replaced, and does not under pc.
+func revokes(pc *policyNode, n *vnode) bool {
+	if holds(pc, n) {
+		return false
+	}
+	for _, prev := range pc.prev {
+		if holds(prev, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// holds reports whether n's actor may make n's change under pn, signing
+// with the key that signed n.
+func holds(pn *policyNode, n *vnode) bool {
+	key, ok := pn.signers[n.entry.Actor]
+	return ok && key.Equal(n.key) && authorize(pn, n.entry) == ""
+}
+
+// concurrentNodes reports whether neither entry is an ancestor of the other.
+func concurrentNodes(a, b *vnode) bool {
+	return !a.clock.precedes(b.clock) && !b.clock.precedes(a.clock)
+}
+
+// checkSignatures hands every entry not verified before to the signature
+// workers, with the key of its actor under the policy in force. They check
+// them in batches (see crypto.VerifyBatch), which costs a fraction of
+// checking each alone, while the files are checked.
+func (vr *verification) checkSignatures() {
+	var jobs []*vnode
+	for _, n := range vr.nodes {
+		if n.key != nil && !n.known {
+			jobs = append(jobs, n)
+		}
+	}
+	vr.signed = jobs
+	batches := make(chan []*vnode, 64)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range batches {
+				checks := make([]crypto.SignatureCheck, len(batch))
+				for i, n := range batch {
+					checks[i] = crypto.SignatureCheck{Key: n.key, Message: n.entry.Signed, Signature: n.entry.Signature}
+				}
+				for i, ok := range crypto.VerifyBatch(checks) {
+					batch[i].badSig = !ok
+				}
+			}
+		}()
+	}
+	go func() {
+		for len(jobs) > 0 {
+			k := min(sigBatchSize, len(jobs))
+			batches <- jobs[:k]
+			jobs = jobs[k:]
+		}
+		close(batches)
+	}()
+	vr.sigDone = wg.Wait
+}
+
+// buildFrontiers works out, per secret, the latest writes (concurrent ones
+// are a conflict), and the latest policies in force. A revoked write is
+// kept in the frontier, marked, until a write that descends from it
+// replaces it; valid holds the frontier without revoked writes, which is
+// what stood before them.
+func (vr *verification) buildFrontiers() {
+	vr.frontier = map[string][]write{}
+	vr.valid = map[string][]write{}
+	vr.policyFrontier = nil
+	for _, n := range vr.nodes {
+		if n.broken || n.policy == nil {
+			continue
+		}
+		e := n.entry
+		if n.policy.node == n {
+			vr.policyFrontier = advance(vr.policyFrontier, n.policy)
+		}
+		if e.Action == format.ActionPolicy {
+			if by := vr.setAside[n]; by != nil {
+				vr.policyAside = supersedeAside(vr.policyAside, n)
+			}
+			continue
+		}
+		by := vr.revoked[n]
 		for name, h := range writesOf(e) {
-			frontier[name] = supersede(frontier[name], write{node: n, hash: h})
+			w := write{node: n, hash: h, revokedBy: by}
+			vr.frontier[name] = supersede(vr.frontier[name], w)
+			if by == nil {
+				vr.valid[name] = supersede(vr.valid[name], w)
+			}
 		}
 	}
-	vr.frontier, vr.policyFrontier = frontier, policyFrontier
-	if len(pending) > 0 {
-		sigBatches <- pending
+	// A policy change set aside stands out until a policy in force
+	// descends from it.
+	var aside []*vnode
+	for _, a := range vr.policyAside {
+		replaced := false
+		for _, p := range vr.policyFrontier {
+			if a.clock.precedes(p.node.clock) {
+				replaced = true
+			}
+		}
+		if !replaced {
+			aside = append(aside, a)
+		}
 	}
-	close(sigBatches)
-	vr.sigDone = sigWG.Wait
-	if skipped > 0 {
-		add(CheckStructure, "", journalDir, "%d entries could not be checked: they are, or descend from, one reported above", skipped)
+	vr.policyAside = aside
+}
+
+// supersedeAside adds n to the policy changes set aside, dropping those it
+// descends from.
+func supersedeAside(set []*vnode, n *vnode) []*vnode {
+	out := set[:0:0]
+	for _, q := range set {
+		if !q.clock.precedes(n.clock) {
+			out = append(out, q)
+		}
 	}
-
-
+	return append(out, n)
 }
 
 // finishSignatures waits for the signature workers and reports what failed.
@@ -172,9 +332,9 @@ func (vr *verification) finishSignatures() {
 }
 
 // policyBefore returns the policy in force for n: the one after its
-// parents. When parents carry different policies and neither descends from
-// the other, the second is returned as concurrent.
-func policyBefore(n *vnode) (in, concurrent *policyNode) {
+// parents. When parents carry different policies and none descends from the
+// others, the latest is in force and the others are returned as concurrent.
+func policyBefore(n *vnode) (in *policyNode, concurrent []*policyNode) {
 	var cands []*policyNode
 	for _, p := range n.parents {
 		if p.policy != nil {
@@ -187,8 +347,13 @@ func policyBefore(n *vnode) (in, concurrent *policyNode) {
 	case 1:
 		return cands[0], nil
 	}
-	sort.Slice(cands, func(i, j int) bool { return cands[i].node.entry.Seq > cands[j].node.entry.Seq })
-	return cands[0], cands[1]
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].node.entry.Seq != cands[j].node.entry.Seq {
+			return cands[i].node.entry.Seq > cands[j].node.entry.Seq
+		}
+		return cands[i].node.hash < cands[j].node.hash
+	})
+	return cands[0], cands[1:]
 }
 
 // advance adds p to a set of policy versions, dropping those it descends
