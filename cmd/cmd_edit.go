@@ -26,7 +26,8 @@ func editCommand(t *terminal) *cli.Command {
 has memory-backed storage), opens it in $VISUAL or $EDITOR, and stores the
 result as a new version if it changed. vim and neovim run without swap,
 backup, undo or viminfo files. The file is removed on every exit path,
-including Ctrl-C and SIGTERM. A new NAME starts from an empty file.
+including Ctrl-C and SIGTERM; if tresor is killed outright (SIGKILL), the
+next tresor command removes it. A new NAME starts from an empty file.
 
 If the old value had no final newline, the one your editor adds is dropped.
 
@@ -76,23 +77,6 @@ Example:
 	}
 }
 
-// privateTempDir makes a 0700 directory on memory-backed storage where the
-// OS has one, so the plaintext never reaches a disk.
-func privateTempDir(prefix string) (string, error) {
-	for _, base := range []string{"/dev/shm", os.Getenv("XDG_RUNTIME_DIR"), ""} {
-		if base != "" {
-			if fi, err := os.Stat(base); err != nil || !fi.IsDir() {
-				continue
-			}
-		}
-		dir, err := os.MkdirTemp(base, prefix)
-		if err == nil {
-			return dir, os.Chmod(dir, 0o700)
-		}
-	}
-	return "", errors.New("cannot create a private temporary directory")
-}
-
 // editInTempFile writes value to a private file, runs the editor on it and
 // returns what the file holds afterwards. The file and its directory are
 // removed on every path out, including signals.
@@ -104,7 +88,7 @@ func editInTempFile(t *terminal, name string, value []byte) ([]byte, error) {
 	if editor == "" {
 		editor = "vi"
 	}
-	dir, err := privateTempDir("tresor-edit-")
+	dir, err := privateTempDir(plaintextEdit)
 	if err != nil {
 		return nil, err
 	}

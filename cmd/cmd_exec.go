@@ -95,7 +95,7 @@ Examples:
 			var mountDir string
 			var mounted [][]byte
 			if len(mounts) > 0 {
-				mountDir, err = privateTempDir("tresor-mount-")
+				mountDir, err = privateTempDir(plaintextMount)
 				if err != nil {
 					return err
 				}
