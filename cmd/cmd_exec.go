@@ -284,7 +284,8 @@ func runChild(t *terminal, path string, args, env []string, secrets [][]byte) (i
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)
-	if err := cmd.Start(); err != nil {
+	// The command is the user's program: it gets the core limit tresor found.
+	if err := withUserCoreLimit(cmd.Start); err != nil {
 		return 0, fmt.Errorf("running %s: %w", args[0], err)
 	}
 	done := make(chan struct{})

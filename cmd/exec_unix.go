@@ -12,7 +12,9 @@ import (
 // canReplaceProcess: Unix can execve, so plain tresor exec gets out of the way.
 const canReplaceProcess = true
 
-func replaceProcess(path string, args, env []string) error { return syscall.Exec(path, args, env) }
+func replaceProcess(path string, args, env []string) error {
+	return withUserCoreLimit(func() error { return syscall.Exec(path, args, env) })
+}
 
 // forwardedSignals are passed on to a child tresor exec runs.
 var forwardedSignals = []os.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, os.Interrupt, syscall.SIGQUIT}

@@ -38,6 +38,7 @@ const exitCodesHelp = `EXIT CODES:
 // Main runs tresor with args (args[0] is the program name) and returns the
 // exit code.
 func Main(args []string) int {
+	hardenProcess()           // no core dumps of plaintext, no same-user debugger (Linux)
 	removeLeftoverPlaintext() // plaintext directories of killed tresor processes
 	t := newTerminal()
 	app := newApp(t)
