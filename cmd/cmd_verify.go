@@ -22,7 +22,10 @@ journal entry and file involved:
      the policy before it;
   3. every secret file and policy.yaml equals its latest entry; concurrent
      writes to one secret on merged branches are reported (tresor resolve);
-  4. the journal has not gone backwards since this clone last verified it.
+  4. the journal has not gone backwards: no head this clone verified before
+     is gone, no entry file was deleted by a commit of the current branch
+     (git log), and the journal holds the --since pin. A shallow clone cannot
+     see deletions before its cut: pin it with --since (docs/ci.md).
 Signatures of entries this clone verified before are not checked again
 (their bytes are pinned by their hashes); --full checks them all.
 Exits 0 when all hold, 3 otherwise. Run it in CI and in the pre-commit hook.
@@ -30,11 +33,13 @@ Exits 0 when all hold, 3 otherwise. Run it in CI and in the pre-commit hook.
 Examples:
    tresor verify
    tresor verify --genesis 3f9a1c0b…   # pin the vault's origin in CI
+   tresor verify --since "$(cat pin)"  # and the journal's last verified head
    tresor verify --json`,
 		Flags: withGlobal(
 			&cli.StringFlag{Name: "genesis", Usage: "require the genesis entry to have this `HASH`"},
 			&cli.BoolFlag{Name: "full", Usage: "re-check signatures this clone already verified"},
-			&cli.BoolFlag{Name: "accept-rollback", Usage: "record the current heads although heads verified before are gone (after a deliberate checkout of an older branch)"},
+			&cli.BoolFlag{Name: "accept-rollback", Usage: "record the current heads although heads verified before are gone or the branch's history deleted entries (after a deliberate checkout of an older branch)"},
+			&cli.StringFlag{Name: "since", Usage: "require the journal to contain the entry with this `HASH` (the pin a previous verify printed): catches a rollback on a shallow clone"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		),
 		Action: func(c *cli.Context) error {
@@ -44,12 +49,15 @@ Examples:
 			if g := c.String("genesis"); g != "" && !format.IsHash(g) {
 				return usagef("the genesis hash is in vault.yaml and in tresor verify's output", "--genesis must be a 64-digit hex SHA-256")
 			}
+			if s := c.String("since"); s != "" && !format.IsHash(s) {
+				return usagef("tresor verify prints the pin to keep: pin <HASH>", "--since must be a 64-digit hex SHA-256")
+			}
 			v, err := openVault(c)
 			if err != nil {
 				return err
 			}
 			defer v.Close()
-			rep, err := v.Verify(vault.VerifyOptions{Genesis: c.String("genesis"), Full: c.Bool("full"), AcceptRollback: c.Bool("accept-rollback")})
+			rep, err := v.Verify(vault.VerifyOptions{Genesis: c.String("genesis"), Full: c.Bool("full"), AcceptRollback: c.Bool("accept-rollback"), Since: c.String("since")})
 			if err != nil {
 				return err
 			}
@@ -59,8 +67,12 @@ Examples:
 				}
 			} else {
 				printFindings(t, rep.Findings)
+				for _, n := range rep.Notes {
+					fmt.Fprintf(t.stderr, "tresor: note: %s\n", n)
+				}
 				if rep.OK() {
 					fmt.Fprintf(t.stdout, "ok: %d journal entries, %d secrets, genesis %s\n", rep.Entries, rep.Secrets, rep.Genesis)
+					fmt.Fprintf(t.stdout, "pin: %s\n", rep.Pin)
 				}
 			}
 			if !rep.OK() {

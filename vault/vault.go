@@ -27,7 +27,7 @@ type Vault struct {
 
 	root       *os.Root
 	clone      *cloneState // this clone's state, opened on first use
-	policyHash string // of policy.yaml as last read
+	policyHash string      // of policy.yaml as last read
 	identity   *crypto.Identity
 	now        func() time.Time
 	sealer     crypto.Sealer

@@ -3,6 +3,8 @@ package vault
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,13 +50,37 @@ const (
 	verifiedTag  = "tresor-verified/v2"
 )
 
-// journalStamp identifies the journal directory's current listing.
+// journalStamp identifies the journal as it is now: vault.yaml's bytes,
+// and every entry file's name, size, inode and modification and change
+// times. An entry truncated or rewritten in place changes its change time
+// (which no user can set back) even when the directory is untouched, so
+// freshness never rests on the directory's modification time alone.
 func (v *Vault) journalStamp() (string, error) {
-	fi, err := v.root.Lstat(journalDir)
+	jr, err := v.root.OpenRoot(journalDir)
 	if err != nil {
 		return "", fmt.Errorf("journal: %w", unwrapPath(err))
 	}
-	return fmt.Sprintf("%d.%d", fi.ModTime().UnixNano(), fi.Size()), nil
+	defer jr.Close()
+	d, err := jr.Open(".")
+	if err != nil {
+		return "", fmt.Errorf("journal: %w", unwrapPath(err))
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return "", fmt.Errorf("journal: %w", unwrapPath(err))
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n", v.File.Marshal())
+	for _, n := range names {
+		fi, err := jr.Lstat(n)
+		if err != nil {
+			return "", fmt.Errorf("journal: %w", unwrapPath(err))
+		}
+		fmt.Fprintf(h, "%s %d %d %s\n", n, fi.Size(), fi.ModTime().UnixNano(), fileIdentity(fi))
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func (st *verifiedState) marshal() []byte {

@@ -48,11 +48,16 @@ func (f Finding) String() string {
 
 // A VerifyReport is what Verify found.
 type VerifyReport struct {
-	Entries  int       `json:"entries"`
-	Secrets  int       `json:"secrets"`
-	Genesis  string    `json:"genesis"`
-	Heads    []string  `json:"heads"`
+	Entries int      `json:"entries"`
+	Secrets int      `json:"secrets"`
+	Genesis string   `json:"genesis"`
+	Heads   []string `json:"heads"`
+	// Pin is the head with the highest seq: what to pass as --since next
+	// time.
+	Pin      string    `json:"pin,omitempty"`
 	Findings []Finding `json:"findings"`
+	// Notes say what this verification could not check.
+	Notes []string `json:"notes,omitempty"`
 
 	state *verifiedState
 	// expected maps vault-relative paths to the hash their latest entry
@@ -81,8 +86,12 @@ type VerifyOptions struct {
 	// Full re-checks the signatures of entries this clone verified before.
 	Full bool
 	// AcceptRollback records the current heads even though heads verified
-	// before are gone: for a deliberate switch to a branch that is behind.
+	// before are gone, and skips the check of the branch's history for
+	// deleted entries: for a deliberate switch to a branch that is behind.
 	AcceptRollback bool
+	// Since pins the journal: it must contain this entry (its hash), so
+	// that nothing before it was rolled back. CI keeps it from run to run.
+	Since string
 
 	// readFiles, when set, returns the hashes of secret files read moments
 	// before (by name): a file whose hash there is the one its latest entry
@@ -199,7 +208,13 @@ type verification struct {
 	signed         []*vnode // entries whose signatures are being checked
 	sigDone        func()   // waits for the signature workers
 
-	st *verifiedState
+	st      *verifiedState
+	history <-chan historyResult
+}
+
+type historyResult struct {
+	h   *journalHistory
+	err error
 }
 
 func (vr *verification) add(check int, entry, file, format string, args ...any) {
@@ -212,6 +227,16 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	// git's view of the branch's history is read meanwhile: it is the
+	// slowest single step of a fresh clone's verification.
+	history := make(chan historyResult, 1)
+	if !opts.AcceptRollback {
+		go func() {
+			h, err := readJournalHistory(v.Dir)
+			history <- historyResult{h, err}
+		}()
+	}
+	vr.history = history
 	if err := vr.load(); err != nil {
 		return nil, err
 	}

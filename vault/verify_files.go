@@ -216,4 +216,3 @@ func writeFiles(ws []write) string {
 	}
 	return strings.Join(s, " and ")
 }
-

@@ -200,4 +200,3 @@ func markKnown(byHash map[string]*vnode, heads []string) {
 		}
 	}
 }
-

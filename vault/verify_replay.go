@@ -484,4 +484,3 @@ func writesOf(e *format.SignedEntry) map[string]string {
 	}
 	return nil
 }
-

@@ -14,6 +14,11 @@ func (vr *verification) checkRollback() {
 	}
 	sort.Strings(rep.Heads)
 	st.heads = rep.Heads
+	for _, n := range vr.nodes {
+		if vr.children[n] == 0 && !n.broken {
+			rep.Pin = n.hash // nodes are in seq order: the last head wins
+		}
+	}
 
 	// Every head verified before on this branch must still exist. (Heads
 	// are kept per branch: another branch may well be behind.)
@@ -30,4 +35,67 @@ func (vr *verification) checkRollback() {
 		}
 	}
 	st.seen[vr.branch] = rep.Heads
+	vr.checkHistory()
+	vr.checkPin()
+}
+
+// checkHistory catches what a fresh clone can: the journal is append-only,
+// so an entry file deleted by any commit of the current branch (a revert,
+// a reset that was pushed and merged) and missing now is a rollback.
+func (vr *verification) checkHistory() {
+	if vr.opts.AcceptRollback {
+		return
+	}
+	r := <-vr.history
+	h, err := r.h, r.err
+	if err != nil {
+		vr.add(CheckRollback, "", journalDir, "cannot read the branch's history to check for deleted entries: %v", err)
+		return
+	}
+	if !h.inGit {
+		return
+	}
+	if h.shallow {
+		vr.rep.Notes = append(vr.rep.Notes, "this is a shallow clone: entries deleted before its first commit cannot be seen; pin the journal with tresor verify --since HASH (docs/ci.md)")
+	}
+	present := make(map[string]bool, len(vr.nodes))
+	for _, n := range vr.nodes {
+		present[n.file] = true
+	}
+	var gone []string
+	for name := range h.deleted {
+		if !present[name] {
+			gone = append(gone, name)
+		}
+	}
+	sort.Strings(gone)
+	for _, name := range gone {
+		c := h.deleted[name]
+		vr.add(CheckRollback, name, journalDir, "was deleted by commit %s of this branch and is missing: the journal is append-only, so this is a rollback (a revert or reset of .tresor/); restore the entries from git (git checkout %s^ -- %s/journal), or run tresor verify --accept-rollback if it was deliberate",
+			short12(c), short12(c), DirName)
+	}
+}
+
+// checkPin checks the caller's pin (verify --since HASH): the journal must
+// hold that entry, verified, so nothing before it was rolled back. A
+// shallow clone, which cannot see deletions in history, relies on it.
+func (vr *verification) checkPin() {
+	pin := vr.opts.Since
+	if pin == "" {
+		return
+	}
+	n := vr.byHash[pin]
+	switch {
+	case n == nil:
+		vr.add(CheckRollback, "", journalDir, "the pinned entry %s… is not in the journal: it was rolled back, or this is another vault", pin[:16])
+	case n.broken:
+		vr.add(CheckRollback, n.file, journalDir, "the pinned entry does not verify (see above)")
+	}
+}
+
+func short12(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
 }

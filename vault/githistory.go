@@ -1,0 +1,97 @@
+package vault
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tresor-dev/tresor/format"
+)
+
+// A journalHistory is what git's history of the current branch says about
+// the journal directory: the entry files deleted by any commit, and
+// whether the clone is shallow (then history before its cut is unknown).
+type journalHistory struct {
+	inGit   bool
+	shallow bool
+	deleted map[string]string // entry file name → commit that deleted it
+}
+
+// gitHistoryTimeout bounds the one git log verify runs.
+const gitHistoryTimeout = 2 * time.Minute
+
+// readJournalHistory runs git (the real one, as the user has it) on the
+// work tree the vault is in. Outside git, or with no git installed, it
+// returns a history that is not in git. Only the clone's own git
+// configuration applies: nothing in the work tree configures git.
+func readJournalHistory(vaultDir string) (*journalHistory, error) {
+	h := &journalHistory{deleted: map[string]string{}}
+	if _, ok := findGitDir(vaultDir); !ok {
+		return h, nil
+	}
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		return h, nil
+	}
+	jdir := filepath.Join(vaultDir, journalDir)
+	ctx, cancel := context.WithTimeout(context.Background(), gitHistoryTimeout)
+	defer cancel()
+	run := func(args ...string) ([]byte, error) {
+		cmd := exec.CommandContext(ctx, gitPath, append([]string{"-C", jdir, "-c", "core.quotePath=true", "--no-pager"}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, errors.New("git " + args[0] + ": " + firstLine(stderr.String()))
+		}
+		return out, nil
+	}
+	if out, err := run("rev-parse", "--is-inside-work-tree"); err != nil || strings.TrimSpace(string(out)) != "true" {
+		return h, nil
+	}
+	if _, err := run("rev-parse", "--verify", "-q", "HEAD"); err != nil {
+		h.inGit = true // no commit yet: no history to check
+		return h, nil
+	}
+	h.inGit = true
+	out, err := run("rev-parse", "--is-shallow-repository")
+	if err != nil {
+		return nil, err
+	}
+	h.shallow = strings.TrimSpace(string(out)) == "true"
+	// Every commit reachable from HEAD, merges included (a revert merged
+	// in from a side branch is a rollback too), compared with each parent.
+	out, err = run("log", "--no-renames", "--diff-filter=D", "--name-only", "--relative", "-m", "--format=commit %H", "HEAD", "--", ".")
+	if err != nil {
+		return nil, err
+	}
+	commit := ""
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if c, ok := strings.CutPrefix(line, "commit "); ok {
+			commit = c
+			continue
+		}
+		name := filepath.Base(line)
+		if _, _, ok := format.ParseEntryFileName(name); ok && !strings.Contains(line, "/") {
+			if _, seen := h.deleted[name]; !seen {
+				h.deleted[name] = commit
+			}
+		}
+	}
+	return h, sc.Err()
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
