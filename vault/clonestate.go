@@ -238,7 +238,7 @@ func (s *cloneState) openFile(name string, flag int) (*os.File, error) {
 // local/ directory of earlier versions.
 func (v *Vault) legacyStateNotice() string {
 	if fi, err := v.root.Lstat(legacyLocalDir); err == nil && fi.Mode()&fs.ModeSymlink == 0 {
-		return "notice: " + DirName + "/" + legacyLocalDir + "/ is from an earlier tresor and is ignored (this clone's state now lives in " + v.stateHint() + "); you may delete it"
+		return DirName + "/" + legacyLocalDir + "/ is from an earlier tresor and is ignored (this clone's state now lives in " + v.stateHint() + "); you may delete it"
 	}
 	return ""
 }

@@ -21,9 +21,12 @@ type journalHistory struct {
 	inGit   bool
 	shallow bool
 	deleted map[string]string // entry file name → commit that deleted it
+	// show returns a deleted entry's bytes as they were before the commit
+	// that deleted it.
+	show func(name, commit string) ([]byte, error)
 }
 
-// gitHistoryTimeout bounds the one git log verify runs.
+// gitHistoryTimeout bounds each git command verify runs.
 const gitHistoryTimeout = 2 * time.Minute
 
 // readJournalHistory runs git (the real one, as the user has it) on the
@@ -40,9 +43,9 @@ func readJournalHistory(vaultDir string) (*journalHistory, error) {
 		return h, nil
 	}
 	jdir := filepath.Join(vaultDir, journalDir)
-	ctx, cancel := context.WithTimeout(context.Background(), gitHistoryTimeout)
-	defer cancel()
 	run := func(args ...string) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), gitHistoryTimeout)
+		defer cancel()
 		cmd := exec.CommandContext(ctx, gitPath, append([]string{"-C", jdir, "-c", "core.quotePath=true", "--no-pager"}, args...)...)
 		cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C")
 		var stderr bytes.Buffer
@@ -71,6 +74,17 @@ func readJournalHistory(vaultDir string) (*journalHistory, error) {
 	out, err = run("log", "--no-renames", "--diff-filter=D", "--name-only", "--relative", "-m", "--format=commit %H", "HEAD", "--", ".")
 	if err != nil {
 		return nil, err
+	}
+	h.show = func(name, commit string) ([]byte, error) {
+		var last error
+		for _, parent := range []string{"^1", "^2"} {
+			b, err := run("cat-file", "blob", commit+parent+":./"+name)
+			if err == nil {
+				return b, nil
+			}
+			last = err
+		}
+		return nil, last
 	}
 	commit := ""
 	sc := bufio.NewScanner(bytes.NewReader(out))

@@ -17,6 +17,8 @@ import (
 type vaultListing struct {
 	names  []string
 	strays []stray
+	// legacyLocal: the local/ directory of an earlier tresor is there.
+	legacyLocal bool
 }
 
 // A stray is a path under the vault that tresor neither wrote nor reads.
@@ -86,7 +88,8 @@ func (l *vaultListing) judge(v *Vault, p string, d fs.DirEntry) (why string, ski
 			}
 			return "", false
 		case p == legacyLocalDir && d.IsDir():
-			return "", true // an earlier tresor's per-clone state: ignored, with a notice
+			l.legacyLocal = true // an earlier tresor's per-clone state: ignored, with a notice
+			return "", true
 		case p == secretsDir && d.IsDir(), p == journalDir && d.IsDir():
 			return "", p == journalDir
 		case isTempName(p):

@@ -26,6 +26,9 @@ func (vr *verification) checkFiles() error {
 			return err
 		}
 	}
+	if listing.legacyLocal {
+		rep.Notes = append(rep.Notes, v.legacyStateNotice())
+	}
 	for _, s := range listing.strays {
 		rep.Findings = append(rep.Findings, Finding{Check: CheckFiles, File: s.rel, Message: s.why, Stray: true})
 	}

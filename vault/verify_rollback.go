@@ -1,6 +1,12 @@
 package vault
 
-import "sort"
+import (
+	"sort"
+	"strings"
+
+	"github.com/tresor-dev/tresor/crypto"
+	"github.com/tresor-dev/tresor/format"
+)
 
 // checkRollback is verification's last phase: the heads are recorded, and
 // nothing this clone verified before may be gone.
@@ -71,9 +77,42 @@ func (vr *verification) checkHistory() {
 	sort.Strings(gone)
 	for _, name := range gone {
 		c := h.deleted[name]
+		if !vr.wasGenuine(name, h, c) {
+			// An entry no member signed (a forgery that was reverted)
+			// takes nothing away when it goes.
+			continue
+		}
 		vr.add(CheckRollback, name, journalDir, "was deleted by commit %s of this branch and is missing: the journal is append-only, so this is a rollback (a revert or reset of .tresor/); restore the entries from git (git checkout %s^ -- %s/journal), or run tresor verify --accept-rollback if it was deliberate",
 			short12(c), short12(c), DirName)
 	}
+}
+
+// wasGenuine reports whether a deleted entry file, as git's history has
+// it, was signed by its actor with a key some policy of this journal gives
+// that member: losing such an entry loses a real change. What cannot be
+// read back from git counts as genuine.
+func (vr *verification) wasGenuine(name string, h *journalHistory, commit string) bool {
+	b, err := h.show(name, commit)
+	if err != nil {
+		return true
+	}
+	_, prefix, ok := format.ParseEntryFileName(name)
+	if !ok || !strings.HasPrefix(crypto.HashHex(b), prefix) {
+		return false // not the file its name promises: never a journal entry
+	}
+	e, err := format.ParseEntry(b)
+	if err != nil {
+		return false
+	}
+	for _, n := range vr.nodes {
+		if n.own == nil {
+			continue
+		}
+		if key, ok := n.own.signers[e.Actor]; ok && crypto.Verify(key, e.Signed, e.Signature) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // checkPin checks the caller's pin (verify --since HASH): the journal must
