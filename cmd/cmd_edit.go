@@ -49,8 +49,17 @@ Example:
 				return err
 			}
 			defer v.Close()
-			old, _, err := v.Get(name)
+			old, header, err := v.Get(name)
 			if err != nil && !errors.Is(err, vault.ErrNotFound) {
+				return err
+			}
+			// What the write would refuse about the secret's variable is
+			// refused before anyone types a value.
+			claim := vault.EnvClaim{Secret: name}
+			if header != nil {
+				claim.Env = header.Env
+			}
+			if err := v.CheckEnvClaims([]vault.EnvClaim{claim}); err != nil {
 				return err
 			}
 			edited, err := editInTempFile(t, name, old)

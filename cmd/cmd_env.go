@@ -27,7 +27,10 @@ skipped with a note, unless --only names them exactly.
 A secret becomes the variable in its env header, or its name relative to
 --prefix in upper case with '/', '-' and '.' as '_' (prod/db/password with
 --prefix prod/ is DB_PASSWORD). Two secrets mapping to one variable, or a
-name that is not a valid identifier, is an error naming both.
+name that is not a valid identifier, is an error naming both. A variable
+that changes what code runs (LD_*, BASH_ENV, NODE_OPTIONS, PATH, ...:
+docs/security.md lists them) is refused with exit 3 unless the signed
+policy allows it (settings: {allow-env: [NAME]}), as with tresor exec.
 
 This prints secret values: send it to a pipe or a private file, not to a
 shared terminal or a log (GitHub Actions does not mask what goes into

@@ -41,6 +41,13 @@ A secret becomes the variable in its env header, or its name relative to
 that is not a valid identifier, or a variable already set in the environment
 (without --override) is an error.
 
+Every writer of a selected secret chose its variable, so a secret whose
+variable changes what code runs (LD_*, BASH_ENV, NODE_OPTIONS, PATH, GIT_*,
+...: docs/security.md lists them) stops CMD before it starts, with exit 3,
+unless the signed policy allows that name (settings: {allow-env: [NAME]}).
+Run production with --prefix prod/ (or --only): then CMD gets only secrets
+whose writers the policy's rule for prod/** names.
+
 Without --mask and --mount, tresor replaces itself with CMD (execve), so
 signals and the exit code are CMD's own. Otherwise it forwards SIGTERM,
 SIGHUP, SIGUSR1 and SIGUSR2 (and SIGINT and SIGQUIT when stdin is not a

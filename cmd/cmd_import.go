@@ -32,10 +32,12 @@ func importDotenvCommand(t *terminal) *cli.Command {
 		Usage:     "store each variable of a .env file as a secret",
 		ArgsUsage: "FILE",
 		Description: `Reads the dotenv FILE (- for stdin) and stores each variable as its own
-secret, named after the variable in lower case under --prefix, with the
-variable as its env header: DB_PASSWORD becomes prod/db_password with
---prefix prod/, and tresor exec and tresor env give it back as DB_PASSWORD.
-Each secret is one signed journal entry, as with tresor set.
+secret, named after the variable in lower case under --prefix:
+DB_PASSWORD becomes prod/db_password with --prefix prod/, which
+tresor exec --prefix prod/ and tresor env --prefix prod/ give back as
+DB_PASSWORD. A variable with lower-case letters, which the secret's name
+cannot give back, is also stored as its env header. Each secret is one
+signed journal entry, as with tresor set.
 
 FILE may use comments, blank lines, "export KEY=value", unquoted values
 (trimmed, " # comment" removed), 'single-quoted' values (literal, may span
@@ -44,8 +46,9 @@ lines). Nothing is interpolated: $OTHER stays as written. Variables with an
 empty value are skipped, since tresor stores no empty secrets.
 
 Nothing is written if any secret already exists (unless --force, which writes
-a new version of each), if the file does not parse, or if a name is not
-allowed. Afterwards the plaintext file is still there: delete it, and if git
+a new version of each), if the file does not parse, if a name is not
+allowed, or if a variable is one no secret may set (tresor exec --help) or
+one another secret already maps to. Afterwards the plaintext file is still there: delete it, and if git
 tracks it, git rm --cached it.
 
 Examples:
@@ -87,8 +90,8 @@ Examples:
 			}
 			progress := t.progress("importing")
 			for i, it := range plan {
-				key := it.key
-				h, err := v.Set(it.name, it.value, vault.SetOptions{Env: &key})
+				env := it.env
+				h, err := v.Set(it.name, it.value, vault.SetOptions{Env: &env})
 				if err != nil {
 					if i > 0 {
 						return fmt.Errorf("%w (%d of %d secrets were imported before this one; fix it and run again with --force)", err, i, len(plan))
@@ -113,16 +116,18 @@ Examples:
 	}
 }
 
-// An importItem is one variable of the file and the secret it becomes.
+// An importItem is one variable of the file and the secret it becomes,
+// with its env header: empty when the name gives the variable back.
 type importItem struct {
-	key, name string
-	value     []byte
+	key, name, env string
+	value          []byte
 }
 
 // planImport maps the variables to secrets and refuses, before anything
 // is written, what would otherwise stop the import halfway: a bad or
 // colliding name, a value tresor cannot store, an existing secret (without
-// force), or a secret the member may not write or no one could read.
+// force), a secret the member may not write or no one could read, or a
+// variable that is refused or another secret's.
 func planImport(t *terminal, v *vault.Vault, pairs []format.DotenvPair, prefix string, force bool) ([]importItem, error) {
 	existing, err := v.List("")
 	if err != nil {
@@ -130,13 +135,9 @@ func planImport(t *terminal, v *vault.Vault, pairs []format.DotenvPair, prefix s
 	}
 	byName := map[string]vault.Secret{}
 	byFolded := map[string]string{}
-	envOwner := map[string]string{}
 	for _, s := range existing {
 		byName[s.Name] = s
 		byFolded[format.FoldName(s.Name)] = s.Name
-		if s.Env != "" {
-			envOwner[s.Env] = s.Name
-		}
 	}
 	var plan []importItem
 	var exists []string
@@ -162,10 +163,14 @@ func planImport(t *terminal, v *vault.Vault, pairs []format.DotenvPair, prefix s
 		} else if other, ok := byFolded[format.FoldName(name)]; ok {
 			return nil, fmt.Errorf("%s would be stored as %s, which differs from the existing secret %s only by case; nothing imported", p.Key, name, other)
 		}
-		if owner, ok := envOwner[p.Key]; ok && owner != name {
-			t.note("warning: %s is also the env of %s: tresor env and exec will refuse both until one changes", p.Key, owner)
+		// A header only where exec --prefix PREFIX would not give the key
+		// back: headers are the same under every prefix, so two imports
+		// of one file under dev/ and prod/ would otherwise collide.
+		env := ""
+		if vault.DeriveEnvName(strings.ToLower(p.Key)) != p.Key {
+			env = p.Key
 		}
-		plan = append(plan, importItem{key: p.Key, name: name, value: p.Value})
+		plan = append(plan, importItem{key: p.Key, name: name, env: env, value: p.Value})
 	}
 	// The rules v.Set applies, checked for every secret first so that a
 	// refusal does not leave half the file imported.
@@ -175,6 +180,13 @@ func planImport(t *terminal, v *vault.Vault, pairs []format.DotenvPair, prefix s
 	}
 	if err := v.CheckWritable(names); err != nil {
 		return nil, err
+	}
+	claims := make([]vault.EnvClaim, len(plan))
+	for i, it := range plan {
+		claims[i] = vault.EnvClaim{Secret: it.name, Env: it.env}
+	}
+	if err := v.CheckEnvClaims(claims); err != nil {
+		return nil, fmt.Errorf("%w; nothing imported", err)
 	}
 	if len(exists) > 0 && !force {
 		return nil, usagef("pass --force to write a new version of each, or choose another --prefix",

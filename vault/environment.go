@@ -46,7 +46,8 @@ var ErrEnvName = errors.New("bad environment variable mapping")
 // '-' and '.' as '_'. Secrets the identity cannot read are skipped with a
 // note when a glob (or the default) selected them, and are an error when
 // named exactly. Nothing is returned unless every selected secret that
-// should be readable decrypted and verified.
+// should be readable decrypted and verified, and no variable is refused
+// (envguard.go) or shared by two secrets.
 func (v *Vault) Environment(sel Selector) (*Environment, error) {
 	if err := format.ValidatePrefix(sel.Prefix); err != nil {
 		return nil, problemf(nil, "", "--prefix: %v", err)
@@ -103,7 +104,7 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 		}
 		env.Vars = append(env.Vars, EnvVar{Name: envNameFor(r.header, sel.Prefix), Secret: name, Value: r.value})
 	}
-	if err := checkEnvNames(env.Vars); err != nil {
+	if err := v.checkExported(env.Vars); err != nil {
 		return nil, err
 	}
 	v.saveFileKeyCache(cache, st)
@@ -246,22 +247,4 @@ func DeriveEnvName(name string) string {
 		}
 	}
 	return string(b)
-}
-
-// checkEnvNames refuses variable names that are not identifiers and two
-// secrets mapping to one name, naming the secrets involved.
-func checkEnvNames(vars []EnvVar) error {
-	seen := map[string]string{}
-	for _, ev := range vars {
-		if !format.ValidEnvName(ev.Name) {
-			return problemf(ErrEnvName, "give it a variable name: tresor set "+ev.Secret+" --env NAME (value on stdin)",
-				"secret %s maps to %q, which is not a valid environment variable name", ev.Secret, ev.Name)
-		}
-		if other, ok := seen[ev.Name]; ok {
-			return problemf(ErrEnvName, "give one of them another variable name with tresor set NAME --env VAR, or narrow the selection",
-				"secrets %s and %s both map to %s", other, ev.Secret, ev.Name)
-		}
-		seen[ev.Name] = ev.Secret
-	}
-	return nil
 }

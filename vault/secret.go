@@ -66,6 +66,9 @@ func (v *Vault) Set(name string, value []byte, opts SetOptions) (*Secret, error)
 		if opts.Description != nil {
 			h.Description = *opts.Description
 		}
+		if err := v.checkEnvClaim(EnvClaim{Secret: name, Env: h.Env}, st, ""); err != nil {
+			return err
+		}
 		file, err := v.seal(&h, value)
 		if err != nil {
 			return err
@@ -451,6 +454,10 @@ func (v *Vault) Move(from, to string) (*Secret, error) {
 			if err := v.checkCaseCollision(to, st); err != nil {
 				return err
 			}
+		}
+		// The header moves with the value; a derived variable changes.
+		if err := v.checkEnvClaim(EnvClaim{Secret: to, Env: old.Header.Env}, st, from); err != nil {
+			return err
 		}
 		value, err := v.open(old)
 		if err != nil {
