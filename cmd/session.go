@@ -56,11 +56,17 @@ func identityEnv() crypto.Env {
 // findIdentity looks the identity up in the documented order.
 func findIdentity(c *cli.Context, t *terminal, plugins []string) (*crypto.Found, error) {
 	srcs := crypto.DefaultSources(globalFlag(c, "identity"), identityEnv(), crypto.OSKeyring{})
-	return crypto.FindIdentity(srcs, crypto.ParseOptions{
+	found, err := crypto.FindIdentity(srcs, crypto.ParseOptions{
 		Passphrase: t.passphrase("the identity"),
 		Plugins:    plugins,
 		PluginUI:   t.pluginUI(),
 	})
+	if err == nil {
+		for _, w := range found.Warnings {
+			t.note("warning: %s", w) // an identity file others can read
+		}
+	}
+	return found, err
 }
 
 // openWithIdentity opens the vault and sets the user's identity on it.

@@ -3,9 +3,11 @@ package crypto
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -44,21 +46,86 @@ func (s FileSource) Name() string {
 }
 
 func (s FileSource) Load() ([]byte, error) {
-	b, err := os.ReadFile(s.Path)
+	b, _, err := s.load()
+	return b, err
+}
+
+// load reads the file, and returns with it a warning when the file's mode
+// lets other users read or change it (see permissionWarning).
+func (s FileSource) load() ([]byte, string, error) {
+	b, mode, err := readWithMode(s.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if s.Named {
 			// A file the user named must not silently give way to the next
 			// source: a typo would then decrypt and sign as someone else,
 			// or make init create a new identity.
-			return nil, fmt.Errorf("%s: %w", s.Name(), ErrNamedFileMissing)
+			return nil, "", fmt.Errorf("%s: %w", s.Name(), ErrNamedFileMissing)
 		}
-		return nil, ErrAbsent
+		return nil, "", ErrAbsent
 	}
 	if err != nil {
 		// The path is the user's own; the error holds no key material.
-		return nil, fmt.Errorf("reading identity file %s: %w", s.Path, errors.Unwrap(err))
+		return nil, "", fmt.Errorf("reading identity file %s: %w", s.Path, errors.Unwrap(err))
 	}
-	return b, nil
+	return b, permissionWarning(s.Path, mode), nil
+}
+
+// readWithMode reads a file and the mode of what was read (through any
+// symlink: the permissions that matter are the target's).
+func readWithMode(path string) ([]byte, fs.FileMode, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	b, err := io.ReadAll(f)
+	return b, fi.Mode(), err
+}
+
+// permissionWarning says, as ssh does, that an identity file can be read
+// (or changed) by users other than its owner, and how to fix it; "" when it
+// cannot. It is a warning, not a refusal as in ssh: identity files arrive
+// through mounts tresor does not choose the mode of (a Kubernetes secret
+// volume is 0644 by default), and a file others may change is caught
+// anyway, since a key put in its place is no member the policy trusts
+// (docs/security.md). Windows file modes do not say who may read, so
+// Windows gets none.
+func permissionWarning(path string, mode fs.FileMode) string {
+	if runtime.GOOS == "windows" {
+		return ""
+	}
+	perm := mode.Perm()
+	readers, writers := audience(perm, 0o040, 0o004), audience(perm, 0o020, 0o002)
+	var what string
+	switch {
+	case readers == "" && writers == "":
+		return ""
+	case readers == writers:
+		what = "readable and writable by " + readers
+	case writers == "":
+		what = "readable by " + readers
+	case readers == "":
+		what = "writable by " + writers
+	default:
+		what = "readable by " + readers + " and writable by " + writers
+	}
+	return fmt.Sprintf("identity file %s is %s (mode %04o); chmod 600 %s", path, what, uint32(perm), path)
+}
+
+// audience names who besides the owner has a permission bit: others if
+// everyone has it, else the file's group.
+func audience(perm, group, others fs.FileMode) string {
+	switch {
+	case perm&others != 0:
+		return "others"
+	case perm&group != 0:
+		return "its group"
+	}
+	return ""
 }
 
 // EnvSource is an identity given as text in an environment variable.
@@ -142,6 +209,9 @@ type Found struct {
 	// Notes are one-line remarks about sources skipped on the way, such as
 	// an unavailable keyring.
 	Notes []string
+	// Warnings are one-line remarks about the source used that the user
+	// should act on, such as an identity file others can read.
+	Warnings []string
 }
 
 // FindIdentity returns the identity of the first source that has one. A
@@ -150,7 +220,7 @@ type Found struct {
 func FindIdentity(sources []Source, opts ParseOptions) (*Found, error) {
 	var tried, notes []string
 	for _, s := range sources {
-		text, err := s.Load()
+		text, warning, err := load(s)
 		switch {
 		case errors.Is(err, ErrAbsent):
 			tried = append(tried, s.Name())
@@ -166,7 +236,21 @@ func FindIdentity(sources []Source, opts ParseOptions) (*Found, error) {
 		if err != nil {
 			return nil, fmt.Errorf("identity from %s: %w", s.Name(), err)
 		}
-		return &Found{Identity: id, Source: s.Name(), Notes: notes}, nil
+		found := &Found{Identity: id, Source: s.Name(), Notes: notes}
+		if warning != "" {
+			found.Warnings = append(found.Warnings, warning)
+		}
+		return found, nil
 	}
 	return nil, &NoIdentityError{Tried: tried}
+}
+
+// load asks a source for its text, and a file source also for a warning
+// about its permissions.
+func load(s Source) ([]byte, string, error) {
+	if f, ok := s.(FileSource); ok {
+		return f.load()
+	}
+	text, err := s.Load()
+	return text, "", err
 }
