@@ -24,7 +24,7 @@ Examples:
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		),
 		Action: func(c *cli.Context) error {
-			v, err := openVault(c)
+			v, err := openVault(c, t)
 			if err != nil {
 				return err
 			}

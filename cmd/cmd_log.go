@@ -38,7 +38,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			v, err := openVault(c)
+			v, err := openVault(c, t)
 			if err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ Examples:
 			if c.NArg() > 1 {
 				return usagef("", "tresor ls takes at most one PREFIX")
 			}
-			v, err := openVault(c)
+			v, err := openVault(c, t)
 			if err != nil {
 				return err
 			}

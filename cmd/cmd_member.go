@@ -122,7 +122,7 @@ Example:
    tresor member ls --json`,
 				Flags: withGlobal(&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
 				Action: func(c *cli.Context) error {
-					v, err := openVault(c)
+					v, err := openVault(c, t)
 					if err != nil {
 						return err
 					}

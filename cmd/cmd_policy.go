@@ -24,7 +24,7 @@ Example:
    tresor policy show > policy.yaml`,
 				Flags: withGlobal(),
 				Action: func(c *cli.Context) error {
-					v, err := openVault(c)
+					v, err := openVault(c, t)
 					if err != nil {
 						return err
 					}
@@ -45,7 +45,7 @@ Example:
    tresor policy check --json`,
 				Flags: withGlobal(&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
 				Action: func(c *cli.Context) error {
-					v, err := openVault(c)
+					v, err := openVault(c, t)
 					if err != nil {
 						return err
 					}

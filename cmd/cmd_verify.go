@@ -52,7 +52,7 @@ Examples:
 			if s := c.String("since"); s != "" && !format.IsHash(s) {
 				return usagef("tresor verify prints the pin to keep: pin <HASH>", "--since must be a 64-digit hex SHA-256")
 			}
-			v, err := openVault(c)
+			v, err := openVault(c, t)
 			if err != nil {
 				return err
 			}

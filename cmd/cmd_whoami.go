@@ -26,7 +26,7 @@ Examples:
 		Action: func(c *cli.Context) error {
 			var plugins []string
 			var member string
-			v, verr := openVault(c)
+			v, verr := openVault(c, t)
 			if verr == nil {
 				defer v.Close()
 				plugins, _ = v.Plugins() // a vault that does not verify allows none

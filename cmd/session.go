@@ -26,12 +26,12 @@ func vaultDir(c *cli.Context) (string, error) {
 
 // openVault opens the vault without an identity, for commands that read
 // only public data.
-func openVault(c *cli.Context) (*vault.Vault, error) {
+func openVault(c *cli.Context, t *terminal) (*vault.Vault, error) {
 	dir, err := vaultDir(c)
 	if err != nil {
 		return nil, err
 	}
-	return vault.Open(dir, vault.Options{})
+	return vault.Open(dir, vault.Options{Warn: func(msg string) { t.note("warning: %s", msg) }})
 }
 
 // globalFlag reads --vault or --identity, which may come before the command
@@ -71,7 +71,7 @@ func findIdentity(c *cli.Context, t *terminal, plugins []string) (*crypto.Found,
 
 // openWithIdentity opens the vault and sets the user's identity on it.
 func openWithIdentity(c *cli.Context, t *terminal) (*vault.Vault, *crypto.Found, error) {
-	v, err := openVault(c)
+	v, err := openVault(c, t)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/tresor-dev/tresor/crypto"
 	"github.com/tresor-dev/tresor/format"
@@ -44,6 +46,7 @@ func (v *Vault) withLock(fn func() error) error {
 	if err := v.loadPolicy(); err != nil {
 		return err
 	}
+	defer v.saveState()
 	return fn()
 }
 
@@ -156,6 +159,8 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 		return nil, problemf(ErrVerify, "an admin chooses the policy that stands: tresor policy show > p.yaml, edit, tresor policy apply p.yaml",
 			"concurrent policy changes from merged branches are unresolved")
 	}
+	checkout := checkoutOf(v.Dir)
+	quick := v.memStamp
 	e := c.Entry
 	e.Seq = st.maxSeq + 1
 	e.Parents = format.Names(slices.Clone(st.heads))
@@ -191,6 +196,12 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 		temps = append(temps, tmp)
 	}
 	crashPoint("files-written")
+	// The work tree must still be the one verified: a git checkout, pull
+	// or reset meanwhile would put this entry on top of other parents.
+	if err := v.checkUnchanged(quick); err != nil {
+		cleanup()
+		return nil, err
+	}
 	entryTmp, err := v.writeTemp(entryRel, entryBytes)
 	if err != nil {
 		cleanup()
@@ -228,8 +239,15 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 			return nil, err
 		}
 	}
+	if now := checkoutOf(v.Dir); now != checkout {
+		// The state is not saved: the next command verifies what is there.
+		return nil, problemf(ErrVerify, "go back (git checkout -) and run tresor verify, or discard the write there: git checkout -- "+DirName+" && git clean -fd "+DirName,
+			"the git checkout changed while this write was being recorded (%s → %s): journal/%s and its files went into the new work tree", checkout.branch, now.branch, path.Base(entryRel))
+	}
 	// The new entry is now the only head; record what it changed so that
-	// the next read or write need not verify the journal again.
+	// the next read or write need not verify the journal again. Past the
+	// commit point a cache that cannot be saved is a warning: the write
+	// stands, and a retry would make a second version.
 	st.heads = []string{crypto.HashHex(entryBytes)}
 	st.seen[gitBranch(v.Dir)] = st.heads
 	st.maxSeq = e.Seq
@@ -245,13 +263,40 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 		st.policy = e.File
 		st.policyConflict = false
 	}
-	if st.stamp, err = v.journalStamp(); err != nil {
-		return nil, err
-	}
-	if err := v.writeVerifiedState(st); err != nil {
-		return nil, err
-	}
+	v.remember(st)
+	v.unsaved = st // saved once, when the lock is released
 	return signed, nil
+}
+
+// A checkout is what git has checked out: HEAD and the commit its branch
+// points at.
+type checkout struct {
+	branch, commit string
+}
+
+// checkoutOf reads the checkout the vault is in (zero outside git).
+func checkoutOf(vaultDir string) checkout {
+	gitDir, ok := findGitDir(vaultDir)
+	if !ok {
+		return checkout{}
+	}
+	c := checkout{branch: gitBranch(vaultDir)}
+	if ref, ok := strings.CutPrefix(c.branch, "refs/"); ok && !strings.Contains(ref, "..") {
+		if b, err := readSmall(filepath.Join(gitDir, "refs", filepath.FromSlash(ref)), 256); err == nil {
+			c.commit = strings.TrimSpace(string(b))
+		}
+	}
+	return c
+}
+
+// checkUnchanged fails when the journal or the checkout is not what the
+// write verified: nothing has been written yet, so nothing is lost.
+func (v *Vault) checkUnchanged(quick string) error {
+	if quick != "" && v.quickStamp() == quick {
+		return nil
+	}
+	return problemf(ErrVerify, "run the command again once git is done",
+		"the journal or the git checkout changed while this write was being prepared (a git checkout, pull or reset?); nothing was written")
 }
 
 // crashPoint stops the process at the named step when the test-only

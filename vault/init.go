@@ -62,7 +62,7 @@ func Init(dir string, opts InitOptions) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{Dir: abs, root: root, identity: id, now: opts.Now, readKeys: crypto.NewReadKeyRing()}
+	v := &Vault{Dir: abs, root: root, identity: id, now: opts.Now, warn: func(string) {}, readKeys: crypto.NewReadKeyRing()}
 	if v.now == nil {
 		v.now = time.Now
 	}

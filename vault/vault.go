@@ -30,6 +30,12 @@ type Vault struct {
 	policyHash string      // of policy.yaml as last read
 	identity   *crypto.Identity
 	now        func() time.Time
+	warn       func(msg string)
+	// mem is this process's verified state, trusted while memStamp holds
+	// (see remember); unsaved is a state a write left to save.
+	mem      *verifiedState
+	memStamp string
+	unsaved  *verifiedState
 	sealer     crypto.Sealer
 
 	// Read keys (readkeys.go): those learned from opened files, and this
@@ -46,6 +52,9 @@ type Options struct {
 	Identity *crypto.Identity
 	// Now is the clock; nil means the system clock.
 	Now func() time.Time
+	// Warn receives what went wrong without failing the command (a cache
+	// that could not be saved after a write was committed); nil drops it.
+	Warn func(msg string)
 }
 
 // Open opens the vault in dir.
@@ -58,9 +67,12 @@ func Open(dir string, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, problemf(ErrNotFound, "run tresor init to create a vault, or pass --vault DIR", "no vault at %s", abs)
 	}
-	v := &Vault{Dir: abs, root: root, identity: opts.Identity, now: opts.Now, readKeys: crypto.NewReadKeyRing()}
+	v := &Vault{Dir: abs, root: root, identity: opts.Identity, now: opts.Now, warn: opts.Warn, readKeys: crypto.NewReadKeyRing()}
 	if v.now == nil {
 		v.now = time.Now
+	}
+	if v.warn == nil {
+		v.warn = func(string) {}
 	}
 	b, err := v.readFile(vaultFileName, 64<<10)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -182,7 +182,10 @@ func parseVerifiedState(b []byte) (*verifiedState, error) {
 // none (a fresh clone) or it is unreadable.
 func (v *Vault) readVerifiedState() (*verifiedState, error) {
 	b, err := v.readState(verifiedFile, 256<<20)
-	if errors.Is(err, fs.ErrNotExist) {
+	var p *Problem
+	if errors.Is(err, fs.ErrNotExist) || errors.As(err, &p) {
+		// None, or not a regular file: verify everything, and the next
+		// save replaces it.
 		return nil, nil
 	}
 	if err != nil {
@@ -213,6 +216,9 @@ func (v *Vault) verified() (*verifiedState, error) {
 // state holds while the journal's listing and policy.yaml are as verified:
 // a policy edited by hand must never decide who reads.
 func (v *Vault) freshVerifiedState() *verifiedState {
+	if v.mem != nil && v.mem.policy == v.policyHash && v.memStamp == v.quickStamp() {
+		return v.mem
+	}
 	stamp, err := v.journalStamp()
 	if err != nil {
 		return nil
@@ -221,7 +227,47 @@ func (v *Vault) freshVerifiedState() *verifiedState {
 	if err != nil || st == nil || st.vault != v.File.ID || st.stamp != stamp || st.policy != v.policyHash {
 		return nil
 	}
+	v.remember(st)
 	return st
+}
+
+// remember keeps st as this process's verified state. Within one process
+// (an import of many secrets under one lock) the state is trusted while
+// the journal directory's listing and the git checkout are as they were:
+// statting every entry before each write would make a batch quadratic.
+// Between processes the full stamp (journalStamp) decides.
+func (v *Vault) remember(st *verifiedState) {
+	v.mem, v.memStamp = st, v.quickStamp()
+}
+
+// quickStamp is the journal directory's modification time and size, and
+// the git checkout: what a checkout, pull or reset changes.
+func (v *Vault) quickStamp() string {
+	fi, err := v.root.Lstat(journalDir)
+	if err != nil {
+		return ""
+	}
+	c := checkoutOf(v.Dir)
+	return fmt.Sprintf("%d.%d %s %s", fi.ModTime().UnixNano(), fi.Size(), c.branch, c.commit)
+}
+
+// saveState writes the verified state a write left in memory, once per
+// lock. If the journal or the checkout changed since (git ran meanwhile),
+// nothing is saved and the next command verifies again.
+func (v *Vault) saveState() {
+	st := v.unsaved
+	v.unsaved = nil
+	if st == nil || v.memStamp != v.quickStamp() {
+		return
+	}
+	stamp, err := v.journalStamp()
+	if err == nil {
+		st.stamp = stamp
+		err = v.writeVerifiedState(st)
+	}
+	if err != nil {
+		v.warn(fmt.Sprintf("the change is recorded, but this clone's verified state could not be saved (%v); the next command verifies the journal again", err))
+	}
 }
 
 // verifiedWith is verified with options for the verification it may run.
@@ -232,6 +278,9 @@ func (v *Vault) verifiedWith(opts VerifyOptions) (*verifiedState, error) {
 	rep, err := v.verifyLocked(opts)
 	if err != nil {
 		return nil, err
+	}
+	if len(rep.hardFindings()) == 0 {
+		v.remember(rep.state)
 	}
 	if hard := rep.hardFindings(); len(hard) > 0 {
 		more := ""

@@ -31,6 +31,9 @@ type Finding struct {
 	// Stray marks a file that is no part of the vault: verify fails, but
 	// reads and writes go on, since tresor never reads it.
 	Stray bool `json:"stray,omitempty"`
+	// Advisory marks a claim of an entry that decides nothing (its time):
+	// verify fails, reads and writes go on.
+	Advisory bool `json:"advisory,omitempty"`
 }
 
 func (f Finding) String() string {
@@ -72,7 +75,7 @@ func (r *VerifyReport) OK() bool { return len(r.Findings) == 0 }
 func (r *VerifyReport) hardFindings() []Finding {
 	var out []Finding
 	for _, f := range r.Findings {
-		if !f.Conflict && !f.Stray {
+		if !f.Conflict && !f.Stray && !f.Advisory {
 			out = append(out, f)
 		}
 	}

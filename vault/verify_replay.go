@@ -68,14 +68,24 @@ func (vr *verification) linkClocks() {
 		}
 		n.clock = clocks.next(pcs)
 		e := n.entry
-		if e.Time.After(now.Add(maxClockSkew)) {
-			vr.add(CheckSignature, n.file, "", "time %s is in the future", e.Time.Format(time.RFC3339))
+		latest := now.Add(maxClockSkew)
+		if e.Time.After(latest) {
+			// An entry's time decides nothing (policy, not clocks, says
+			// who may write), so one member's wrong clock must not lock
+			// the team out: verify reports it, reads and writes go on.
+			vr.rep.Findings = append(vr.rep.Findings, Finding{Check: CheckSignature, Entry: n.file, Advisory: true,
+				Message: fmt.Sprintf("time %s is in the future (the clock of %s's machine is wrong); it is reported until that time has passed", e.Time.Format(time.RFC3339), e.Actor)})
 		}
 		// Entries must not be dated before their parents (beyond a day of
 		// clock skew between machines): a backdated entry would hide from
-		// tresor log --since.
+		// tresor log --since. A parent dated in the future counts as now,
+		// so that its descendants are not punished for its clock.
 		for _, p := range n.parents {
-			if e.Time.Before(p.entry.Time.Add(-maxBackdate)) {
+			pt := p.entry.Time
+			if pt.After(latest) {
+				pt = now
+			}
+			if e.Time.Before(pt.Add(-maxBackdate)) {
 				vr.add(CheckSignature, n.file, "", "time %s is before its parent journal/%s (%s): backdated", e.Time.Format(time.RFC3339), p.file, p.entry.Time.Format(time.RFC3339))
 				break
 			}
