@@ -307,7 +307,14 @@ func crashPoint(step string) {
 	if testCrashAt != "" && testCrashAt == step {
 		os.Exit(crashExitCode)
 	}
+	if testStep != nil {
+		testStep(step)
+	}
 }
+
+// testStep, set by unit tests only, runs at each crash point: what another
+// process (git) does at that moment.
+var testStep func(step string)
 
 var testCrashAt = os.Getenv("TRESOR_TEST_CRASH_AT")
 

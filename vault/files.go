@@ -61,7 +61,7 @@ func (v *Vault) readFile(rel string, limit int64) ([]byte, error) {
 	}
 	f, err := openRegular(v.root, osPath(rel))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", rel, unwrapPath(err))
+		return nil, notRegular(rel, fmt.Errorf("%s: %w", rel, unwrapPath(err)))
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
@@ -221,5 +221,16 @@ func (v *Vault) readChecked(rel string, buf *[]byte) ([]byte, error) {
 	if err := v.checkNoSymlinks(rel); err != nil {
 		return nil, err
 	}
-	return readInto(v.root, osPath(rel), buf)
+	b, err := readInto(v.root, osPath(rel), buf)
+	return b, notRegular(rel, err)
+}
+
+// notRegular turns the refusal of a FIFO, device or directory in a vault
+// file's place into a verification failure naming it; other errors pass.
+func notRegular(rel string, err error) error {
+	if errors.Is(err, errNotRegular) {
+		return problemf(ErrVerify, "remove it and restore the file with git (git checkout -- "+DirName+"/"+rel+")",
+			"%s is not a regular file (a FIFO, device or directory?); tresor never opens one", rel)
+	}
+	return err
 }

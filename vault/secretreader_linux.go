@@ -62,7 +62,7 @@ func (r *secretReader) read(rel string, buf *[]byte) ([]byte, error) {
 	}
 	defer unix.Close(fd)
 	if err := checkRegularFD(fd); err != nil {
-		return nil, err
+		return nil, notRegular(rel, err)
 	}
 	b, err := readFD(fd, buf)
 	if err != nil {

@@ -112,7 +112,10 @@ func (vr *verification) checkFiles() error {
 	}
 	for _, name := range onDisk {
 		if _, ok := frontier[name]; !ok {
-			add(CheckFiles, "", secretPath(name), "no journal entry records this secret (added by hand?)")
+			// Never read, since no entry records it: a finding about this
+			// file only.
+			rep.Findings = append(rep.Findings, Finding{Check: CheckFiles, File: secretPath(name), Stray: true,
+				Message: "no journal entry records this secret (added by hand?)"})
 		}
 	}
 	rep.Secrets = len(st.secrets)
