@@ -4,6 +4,8 @@ package vault
 
 import (
 	"os"
+
+	"github.com/tresor-dev/tresor/format"
 )
 
 // An entryReader reads journal entry files by name through os.Root.
@@ -14,5 +16,5 @@ func newEntryReader(jr *os.Root) (*entryReader, error) { return &entryReader{roo
 func (r *entryReader) close() {}
 
 func (r *entryReader) read(name string, buf *[]byte) ([]byte, error) {
-	return readInto(r.root, name, buf)
+	return readInto(r.root, name, buf, format.MaxEntrySize)
 }

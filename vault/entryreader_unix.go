@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tresor-dev/tresor/format"
 )
 
 // An entryReader reads journal entry files by name. Verify reads every
@@ -43,11 +45,13 @@ func (r *entryReader) read(name string, buf *[]byte) ([]byte, error) {
 	if err := checkRegularFD(fd); err != nil {
 		return nil, err
 	}
-	return readFD(fd, buf)
+	return readFD(fd, buf, format.MaxEntrySize)
 }
 
 // readFD reads an open file to its end into *buf (see readAll).
-func readFD(fd int, buf *[]byte) ([]byte, error) { return readAll(&fdReader{fd: fd}, buf) }
+func readFD(fd int, buf *[]byte, limit int) ([]byte, error) {
+	return readAll(&fdReader{fd: fd}, buf, limit)
+}
 
 // fdReader reads a regular file with read(2). A short read of a regular
 // file is its end, which saves the read that would return 0.

@@ -178,13 +178,13 @@ const maxEntryRead = format.MaxEntrySize
 
 // readInto reads a whole file through r into *buf (grown as needed) and
 // returns a copy the caller may keep.
-func readInto(r *os.Root, name string, buf *[]byte) ([]byte, error) {
+func readInto(r *os.Root, name string, buf *[]byte, limit int) ([]byte, error) {
 	f, err := openRegular(r, name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := readAll(f, buf)
+	b, err := readAll(f, buf, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -192,12 +192,12 @@ func readInto(r *os.Root, name string, buf *[]byte) ([]byte, error) {
 }
 
 // readAll reads r to its end into *buf, growing it as needed up to
-// maxEntryRead, and returns the bytes, valid until *buf is reused.
-func readAll(r io.Reader, buf *[]byte) ([]byte, error) {
+// limit, and returns the bytes, valid until *buf is reused.
+func readAll(r io.Reader, buf *[]byte, limit int) ([]byte, error) {
 	b := (*buf)[:0]
 	for {
 		if len(b) == cap(b) {
-			if cap(b) >= maxEntryRead {
+			if cap(b) >= limit {
 				return nil, errors.New("file too large")
 			}
 			b = append(b, 0)[:len(b)]
@@ -221,7 +221,7 @@ func (v *Vault) readChecked(rel string, buf *[]byte) ([]byte, error) {
 	if err := v.checkNoSymlinks(rel); err != nil {
 		return nil, err
 	}
-	b, err := readInto(v.root, osPath(rel), buf)
+	b, err := readInto(v.root, osPath(rel), buf, format.MaxSecretFileSize+1)
 	return b, notRegular(rel, err)
 }
 

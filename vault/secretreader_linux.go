@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tresor-dev/tresor/format"
 )
 
 // A secretReader reads secret files by vault-relative path. exec and
@@ -64,7 +66,7 @@ func (r *secretReader) read(rel string, buf *[]byte) ([]byte, error) {
 	if err := checkRegularFD(fd); err != nil {
 		return nil, notRegular(rel, err)
 	}
-	b, err := readFD(fd, buf)
+	b, err := readFD(fd, buf, format.MaxSecretFileSize+1)
 	if err != nil {
 		return nil, err
 	}

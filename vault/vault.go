@@ -36,7 +36,7 @@ type Vault struct {
 	mem      *verifiedState
 	memStamp string
 	unsaved  *verifiedState
-	sealer     crypto.Sealer
+	sealer   crypto.Sealer
 
 	// Read keys (readkeys.go): those learned from opened files, and this
 	// identity's own, loaded on the first write.
