@@ -3,6 +3,7 @@ package vault
 import (
 	"errors"
 	"runtime"
+	"sort"
 	"slices"
 	"sync"
 
@@ -39,25 +40,20 @@ func (v *Vault) Reencrypt(prefix string, force bool, progress func(done, total i
 		return nil, problemf(nil, "", "prefix: %v", err)
 	}
 	res := &ReencryptResult{Changed: []string{}, Skipped: []Skipped{}}
-	err := v.withLock(func() error {
+	err := v.writeLocked(func(st *verifiedState) error {
 		actor, err := v.signer()
 		if err != nil {
 			return err
 		}
-		all, err := v.listSecretNames()
-		if err != nil {
-			return err
-		}
+		// The journal's secrets, not the directory's files: a file a push
+		// dropped into secrets/ is never re-encrypted into the vault.
 		var names []string
-		for _, n := range all {
+		for n := range st.secrets {
 			if format.HasPrefix(n, prefix) {
 				names = append(names, n)
 			}
 		}
-		st, err := v.verified()
-		if err != nil {
-			return err
-		}
+		sort.Strings(names)
 		if force {
 			if err := v.renewReadKeys(names); err != nil {
 				return err
