@@ -225,6 +225,23 @@ func (v *Vault) readChecked(rel string, buf *[]byte) ([]byte, error) {
 	return b, notRegular(rel, err)
 }
 
+// regularOnly passes on a file just opened only if it is a regular file.
+func regularOnly(f *os.File, err error) (*os.File, error) {
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%w (%s)", errNotRegular, fi.Mode().Type())
+	}
+	return f, nil
+}
+
 // notRegular turns the refusal of a FIFO, device or directory in a vault
 // file's place into a verification failure naming it; other errors pass.
 func notRegular(rel string, err error) error {

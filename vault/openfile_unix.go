@@ -3,7 +3,6 @@
 package vault
 
 import (
-	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -17,26 +16,10 @@ const noFollow = unix.O_NOFOLLOW
 // anything that is not a regular file. With a nil root, name is a path.
 func openRegular(root *os.Root, name string) (*os.File, error) {
 	flag := os.O_RDONLY | unix.O_NONBLOCK | unix.O_NOFOLLOW
-	var f *os.File
-	var err error
 	if root == nil {
-		f, err = os.OpenFile(name, flag, 0)
-	} else {
-		f, err = root.OpenFile(name, flag, 0)
+		return regularOnly(os.OpenFile(name, flag, 0))
 	}
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%w (%s)", errNotRegular, fi.Mode().Type())
-	}
-	return f, nil
+	return regularOnly(root.OpenFile(name, flag, 0))
 }
 
 // checkRegularFD refuses an open descriptor that is not a regular file.
