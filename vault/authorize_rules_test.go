@@ -177,6 +177,18 @@ func TestVerifyJudgesAMergeUnderEachPolicy(t *testing.T) {
 	appReaders := []string{"alice", "bob", "dave"}
 	noDaveWrite := policyWith(base, func(p *format.Policy) { p.Rules[0].Write = format.Names{"admins", "carol"} })
 	noErinAdmin := policyWith(base, func(p *format.Policy) { p.Admins = format.Names{"admins"} })
+	newDave, newErin := mustIdentity(t), mustIdentity(t)
+	newDaveKey := policyWith(base, func(p *format.Policy) {
+		p.Members["dave"] = format.Member{Recipient: newDave.Recipient(), Signer: newDave.Signer()}
+	})
+	newErinKey := policyWith(base, func(p *format.Policy) {
+		p.Members["erin"] = format.Member{Recipient: newErin.Recipient(), Signer: newErin.Signer()}
+	})
+	// A branch that replaced a member's signing key (the old one leaked)
+	// is judged, after a merge, only for the rights it gives: the key is
+	// taken from the later policy alone, so the old key still signs
+	// whenever the replacing branch has the lower seq.
+	const keyBug = "BUG: after a merge, verify takes the actor's key from the later policy only (verify_replay.go judge: before.signers); a branch that replaced the key is checked with authorize, which ignores keys, so an entry signed with the leaked old key stands"
 	// unrelated(n) changes nothing anyone's rights depend on.
 	unrelated := func(n int) *format.Policy {
 		return policyWith(base, func(p *format.Policy) {
@@ -192,21 +204,34 @@ func TestVerifyJudgesAMergeUnderEachPolicy(t *testing.T) {
 		signer      *crypto.Identity
 		entry       format.Entry
 		want        string
+		bug         string // why the row is skipped: a known bug
 	}{
 		{"write after a merge, the branch that took the right is the earlier", noDaveWrite, false, tm.dave,
 			secretWrite("dave", format.ActionSet, "app/x", appReaders...),
-			"member dave wrote app/x but is not a writer of it (under the concurrent policy of journal/"},
+			"member dave wrote app/x but is not a writer of it (under the concurrent policy of journal/", ""},
 		{"write after a merge, the branch that took the right is the later", noDaveWrite, true, tm.dave,
 			secretWrite("dave", format.ActionSet, "app/x", appReaders...),
-			"member dave wrote app/x but is not a writer of it"},
+			"member dave wrote app/x but is not a writer of it", ""},
 		{"policy change after a merge, the branch that took the admin right is the earlier", noErinAdmin, false, tm.erin,
 			policySet("erin", base),
-			"member erin is not an admin under the concurrent policy of journal/"},
+			"member erin is not an admin under the concurrent policy of journal/", ""},
 		{"policy change after a merge, the branch that took the admin right is the later", noErinAdmin, true, tm.erin,
 			policySet("erin", base),
-			"member erin changed the policy but is not an admin"},
+			"member erin changed the policy but is not an admin", ""},
+		{"write after a merge, signed with the key the later branch replaced", newDaveKey, true, tm.dave,
+			secretWrite("dave", format.ActionSet, "app/x", appReaders...),
+			"signature does not verify with dave's key", ""},
+		{"write after a merge, signed with the key the earlier branch replaced", newDaveKey, false, tm.dave,
+			secretWrite("dave", format.ActionSet, "app/x", appReaders...),
+			"dave", keyBug},
+		{"policy change after a merge, signed with the admin key the later branch replaced", newErinKey, true, tm.erin,
+			policySet("erin", base),
+			"signature does not verify with erin's key", ""},
+		{"policy change after a merge, signed with the admin key the earlier branch replaced", newErinKey, false, tm.erin,
+			policySet("erin", base),
+			"erin", keyBug},
 		{"a merge where both branches keep the right", unrelated(9), false, tm.dave,
-			secretWrite("dave", format.ActionSet, "app/x", appReaders...), ""},
+			secretWrite("dave", format.ActionSet, "app/x", appReaders...), "", ""},
 	}
 	forge := newJournalForge(t, tm.dir)
 	for _, tt := range tests {
@@ -227,12 +252,17 @@ func TestVerifyJudgesAMergeUnderEachPolicy(t *testing.T) {
 		for _, h := range []string{merged, long2, long1, short} {
 			forge.remove(h)
 		}
-		switch {
-		case tt.want == "" && len(got) > 0:
-			t.Errorf("%s: allowed, but verify reports %q", tt.name, got)
-		case tt.want != "" && !containsEach(got, tt.want):
-			t.Errorf("%s: findings %q, want %q", tt.name, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.bug != "" {
+				t.Skip(tt.bug)
+			}
+			switch {
+			case tt.want == "" && len(got) > 0:
+				t.Errorf("allowed, but verify reports %q", got)
+			case tt.want != "" && !containsEach(got, tt.want):
+				t.Errorf("findings %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
