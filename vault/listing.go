@@ -102,6 +102,8 @@ func (l *vaultListing) judge(v *Vault, p string, d fs.DirEntry) (why string, ski
 	}
 	name := d.Name()
 	switch {
+	case !d.IsDir() && !t.IsRegular():
+		return "is not a regular file (" + t.String() + ")", true
 	case d.IsDir():
 		if format.ValidateName(rest) != nil {
 			return "is a directory no secret name can be in", true
@@ -111,8 +113,6 @@ func (l *vaultListing) judge(v *Vault, p string, d fs.DirEntry) (why string, ski
 		return "", false // a write's temporary file: doctor's business
 	case rest == ".keep":
 		return "", false
-	case !t.IsRegular():
-		return "is not a regular file (" + t.String() + ")", true
 	}
 	secret, ok := strings.CutSuffix(rest, secretExt)
 	if !ok {

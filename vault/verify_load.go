@@ -114,8 +114,8 @@ func (v *Vault) loadEntries(add func(check int, entry, file, format string, args
 	}
 	defer er.close()
 	// Names only: ReadDir would lstat every entry on file systems that
-	// don't report types. A symlinked entry is harmless: its content must
-	// still hash to its own name, and os.Root keeps it inside the vault.
+	// don't report types. The entry reader refuses symlinks (O_NOFOLLOW)
+	// and anything that is not a regular file, which is then reported.
 	ents, err := dir.Readdirnames(-1)
 	dir.Close()
 	if err != nil {
@@ -154,7 +154,7 @@ func (v *Vault) loadEntries(add func(check int, entry, file, format string, args
 // loadEntry reads one entry file through the journal root, using buf as
 // scratch space for reading.
 func loadEntry(er *entryReader, name string, buf *[]byte) (*vnode, string) {
-	if strings.HasPrefix(name, ".") {
+	if isTempName(name) {
 		return nil, "" // temporary file of an interrupted write: tresor doctor
 	}
 	seq, prefix, ok := format.ParseEntryFileName(name)
