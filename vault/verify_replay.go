@@ -146,6 +146,14 @@ func (vr *verification) judge(setAside map[*vnode]*policyNode) []Finding {
 			add(n, "actor %s has no signing key, so cannot write", e.Actor)
 		default:
 			n.key = key
+			// After a merge, the key must be the actor's under every
+			// concurrent policy too: one branch may have replaced it (a
+			// lost key), whichever branch has the higher seq.
+			for _, c := range concurrent {
+				if ck, ok := c.signers[e.Actor]; ok && !ck.Equal(key) {
+					add(n, "signed with %s's key as the policy in force gives it, but the concurrent policy of journal/%s replaced that key", e.Actor, c.node.file)
+				}
+			}
 		}
 		n.authorized = true
 		if msg := authorize(before, e); msg != "" {
