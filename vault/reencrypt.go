@@ -3,8 +3,8 @@ package vault
 import (
 	"errors"
 	"runtime"
-	"sort"
 	"slices"
+	"sort"
 	"sync"
 
 	"github.com/tresor-dev/tresor/crypto"
