@@ -303,6 +303,9 @@ func (v *Vault) decryptSecret(sf *format.SecretFile, fileSHA [32]byte, cache *cr
 	if v.identity == nil {
 		return nil, problemf(ErrNoAccess, "", "no identity to decrypt %s", name)
 	}
+	if err := checkStanzas(name, sf, v.Policy); err != nil {
+		return nil, err
+	}
 	plain, err := crypto.DecryptCached(sf.Armored, fileSHA, v.identity, cache, v.readKeys, format.MaxValueSize+200)
 	switch {
 	case errors.Is(err, crypto.ErrNotRecipient):

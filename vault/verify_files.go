@@ -108,6 +108,14 @@ func (vr *verification) checkFiles() error {
 			}
 			continue
 		}
+		sf, err := parseSecretFileOf(name, b)
+		if err == nil {
+			err = checkStanzas(name, sf, w.node.policy.policy)
+		}
+		if err != nil {
+			add(CheckFiles, w.node.file, rel, "%v", err)
+			continue
+		}
 		st.secrets[name] = w.hash
 	}
 	for _, name := range onDisk {
