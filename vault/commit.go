@@ -249,13 +249,17 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 	// commit point a cache that cannot be saved is a warning: the write
 	// stands, and a retry would make a second version.
 	st.heads = []string{crypto.HashHex(entryBytes)}
+	entryFile := path.Base(entryRel)
+	st.pin(v, entryFile)
+	st.always[entryFile] = true
 	st.seen[gitBranch(v.Dir)] = st.heads
 	st.maxSeq = e.Seq
 	for name, h := range writesOf(signed) {
 		if h == "" {
 			delete(st.secrets, name)
+			delete(st.entryOf, name)
 		} else {
-			st.secrets[name] = h
+			st.secrets[name], st.entryOf[name] = h, entryFile
 		}
 		st.dropConflict(name)
 	}

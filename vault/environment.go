@@ -3,6 +3,8 @@ package vault
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -172,7 +174,11 @@ func (sel Selector) filter(names []string) []string {
 // leaves this package before verification passed.
 func (v *Vault) verifiedWhileOpening(sel Selector, cache *crypto.FileKeyCache) (*verifiedState, map[string]opened, error) {
 	if st := v.freshVerifiedState(); st != nil {
-		return st, nil, nil
+		names := slices.Concat(slices.Collect(maps.Keys(st.secrets)), st.conflicts)
+		slices.Sort(names)
+		if st.entriesUnchanged(v, sel.filter(names)) {
+			return st, nil, nil
+		}
 	}
 	listing, err := v.listVault()
 	if err != nil {
@@ -196,7 +202,7 @@ func (v *Vault) verifiedWhileOpening(sel Selector, cache *crypto.FileKeyCache) (
 		}
 		return hashes
 	}
-	st, err := v.verifiedForReadWith(VerifyOptions{readFiles: readFiles, listing: listing})
+	st, err := v.verifiedForReadWith(VerifyOptions{readFiles: readFiles, listing: listing, deps: names})
 	if results == nil {
 		results = <-done // verification ended before checking files
 	}

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -24,7 +25,17 @@ type LogEntry struct {
 // CheckJournal checks the journal as reads do: from the state this clone
 // verified last when the journal has not changed since, else by verifying
 // it. It fails with ErrVerify when the journal does not verify.
+// Entries Log could not read or parse fail it too: the state verified
+// before vouches for the entries reads depend on, not for every entry of
+// the trail.
 func (v *Vault) CheckJournal() error {
+	if len(v.logProblems) > 0 {
+		more := ""
+		if len(v.logProblems) > 1 {
+			more = fmt.Sprintf(" (and %d more problems)", len(v.logProblems)-1)
+		}
+		return problemf(ErrVerify, "run tresor verify for the full report", "the journal does not verify: %s%s", v.logProblems[0], more)
+	}
 	_, err := v.verifiedForRead()
 	return err
 }
@@ -32,9 +43,9 @@ func (v *Vault) CheckJournal() error {
 // Log returns the journal in order (seq, then hash), limited to entries
 // that touch name (when not empty) and are not older than since.
 func (v *Vault) Log(name string, since time.Time) ([]LogEntry, error) {
-	var findings []string
+	v.logProblems = nil
 	nodes, err := v.loadEntries(func(check int, entry, file, format string, args ...any) {
-		findings = append(findings, entry)
+		v.logProblems = append(v.logProblems, Finding{Check: check, Entry: entry, File: file, Message: fmt.Sprintf(format, args...)})
 	})
 	if err != nil {
 		return nil, err

@@ -226,7 +226,7 @@ func (v *Vault) Get(name string) ([]byte, *Secret, error) {
 	if err := format.ValidateName(name); err != nil {
 		return nil, nil, problemf(nil, "", "%v", err)
 	}
-	st, err := v.verifiedForRead()
+	st, err := v.verifiedForRead(name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -253,14 +253,15 @@ func (v *Vault) Get(name string) ([]byte, *Secret, error) {
 
 // verifiedForRead returns the verified state for reads: from local/ without
 // taking the lock when the journal has not changed, else verified under it.
-func (v *Vault) verifiedForRead() (*verifiedState, error) {
-	return v.verifiedForReadWith(VerifyOptions{})
+// A read of named secrets also needs their latest entries unchanged.
+func (v *Vault) verifiedForRead(names ...string) (*verifiedState, error) {
+	return v.verifiedForReadWith(VerifyOptions{deps: names})
 }
 
 // verifiedForReadWith is verifiedForRead with options for the verification
 // it may run.
 func (v *Vault) verifiedForReadWith(opts VerifyOptions) (*verifiedState, error) {
-	if st := v.freshVerifiedState(); st != nil {
+	if st := v.freshVerifiedState(opts.deps...); st != nil {
 		return st, nil
 	}
 	var st *verifiedState

@@ -36,7 +36,9 @@ type Vault struct {
 	mem      *verifiedState
 	memStamp string
 	unsaved  *verifiedState
-	sealer   crypto.Sealer
+	// logProblems are the entries the last Log could not read.
+	logProblems []Finding
+	sealer      crypto.Sealer
 
 	// Read keys (readkeys.go): those learned from opened files, and this
 	// identity's own, loaded on the first write.

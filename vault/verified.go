@@ -3,8 +3,6 @@ package vault
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -43,6 +41,12 @@ type verifiedState struct {
 	// concurrent policy change took away.
 	revoked map[string]bool
 	secrets map[string]string // name → sha256:<hex>
+	// entryOf is each secret's latest entry file; idents the identity of
+	// the entry files reads depend on, and always those checked on every
+	// read (heads and the policy's entries).
+	entryOf map[string]string
+	idents  map[string]string
+	always  map[string]bool
 }
 
 const (
@@ -50,37 +54,56 @@ const (
 	verifiedTag  = "tresor-verified/v2"
 )
 
-// journalStamp identifies the journal as it is now: vault.yaml's bytes,
-// and every entry file's name, size, inode and modification and change
-// times. An entry truncated or rewritten in place changes its change time
-// (which no user can set back) even when the directory is untouched, so
-// freshness never rests on the directory's modification time alone.
+// journalStamp identifies the journal's listing and vault.yaml: adding,
+// removing or renaming an entry file (a pull, a checkout, a reset) changes
+// the directory's modification time or size. Entries rewritten in place do
+// not, so the state also pins the identity (size, times, inode) of every
+// entry reads depend on: see pinEntries and entriesUnchanged.
 func (v *Vault) journalStamp() (string, error) {
-	jr, err := v.root.OpenRoot(journalDir)
+	fi, err := v.root.Lstat(journalDir)
 	if err != nil {
 		return "", fmt.Errorf("journal: %w", unwrapPath(err))
 	}
-	defer jr.Close()
-	d, err := jr.Open(".")
+	return fmt.Sprintf("%d.%d %s", fi.ModTime().UnixNano(), fi.Size(), crypto.HashHex(v.File.Marshal())[:16]), nil
+}
+
+// entryIdentity is what changes when an entry file is rewritten, even in
+// place: its size, modification time, inode and change time (which no
+// user can set back).
+func (v *Vault) entryIdentity(file string) string {
+	fi, err := v.root.Lstat(journalDir + "/" + file)
 	if err != nil {
-		return "", fmt.Errorf("journal: %w", unwrapPath(err))
+		return ""
 	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return "", fmt.Errorf("journal: %w", unwrapPath(err))
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n", v.File.Marshal())
-	for _, n := range names {
-		fi, err := jr.Lstat(n)
-		if err != nil {
-			return "", fmt.Errorf("journal: %w", unwrapPath(err))
+	return fmt.Sprintf("%d.%d.%s", fi.Size(), fi.ModTime().UnixNano(), fileIdentity(fi))
+}
+
+// pin records the identity of the entry files given.
+func (st *verifiedState) pin(v *Vault, files ...string) {
+	for _, f := range files {
+		if f != "" {
+			st.idents[f] = v.entryIdentity(f)
 		}
-		fmt.Fprintf(h, "%s %d %d %s\n", n, fi.Size(), fi.ModTime().UnixNano(), fileIdentity(fi))
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// entriesUnchanged reports whether the entries a read of names depends on
+// are as verified: the heads, the policy's entries, and each secret's
+// latest entry. Entries no read depends on are checked by verify and log,
+// which read them all.
+func (st *verifiedState) entriesUnchanged(v *Vault, names []string) bool {
+	for f, id := range st.idents {
+		if st.always[f] && v.entryIdentity(f) != id {
+			return false
+		}
+	}
+	for _, n := range names {
+		f := st.entryOf[n]
+		if f != "" && v.entryIdentity(f) != st.idents[f] {
+			return false
+		}
+	}
+	return true
 }
 
 func (st *verifiedState) marshal() []byte {
@@ -121,13 +144,25 @@ func (st *verifiedState) marshal() []byte {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(&b, "s %s %s\n", n, st.secrets[n])
+		fmt.Fprintf(&b, "s %s %s %s\n", n, st.secrets[n], st.entryOf[n])
+	}
+	files := make([]string, 0, len(st.idents))
+	for f := range st.idents {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		kind := "e"
+		if st.always[f] {
+			kind = "E"
+		}
+		fmt.Fprintf(&b, "%s %s %s\n", kind, f, st.idents[f])
 	}
 	return b.Bytes()
 }
 
 func parseVerifiedState(b []byte) (*verifiedState, error) {
-	st := &verifiedState{secrets: map[string]string{}, seen: map[string][]string{}, revoked: map[string]bool{}}
+	st := newVerifiedState()
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	if !sc.Scan() || sc.Text() != verifiedTag {
@@ -166,9 +201,15 @@ func parseVerifiedState(b []byte) (*verifiedState, error) {
 		case "revoked":
 			st.revoked[val] = true
 		case "s":
-			name, hash, ok := strings.Cut(val, " ")
+			f := strings.Fields(val)
+			if len(f) == 3 {
+				st.secrets[f[0]], st.entryOf[f[0]] = f[1], f[2]
+			}
+		case "e", "E":
+			file, id, ok := strings.Cut(val, " ")
 			if ok {
-				st.secrets[name] = hash
+				st.idents[file] = id
+				st.always[file] = key == "E"
 			}
 		}
 	}
@@ -215,7 +256,7 @@ func (v *Vault) verified() (*verifiedState, error) {
 // verification, which reads the same things, reports what failed). The
 // state holds while the journal's listing and policy.yaml are as verified:
 // a policy edited by hand must never decide who reads.
-func (v *Vault) freshVerifiedState() *verifiedState {
+func (v *Vault) freshVerifiedState(names ...string) *verifiedState {
 	if v.mem != nil && v.mem.policy == v.policyHash && v.memStamp == v.quickStamp() {
 		return v.mem
 	}
@@ -224,11 +265,16 @@ func (v *Vault) freshVerifiedState() *verifiedState {
 		return nil
 	}
 	st, err := v.readVerifiedState()
-	if err != nil || st == nil || st.vault != v.File.ID || st.stamp != stamp || st.policy != v.policyHash {
+	if err != nil || st == nil || st.vault != v.File.ID || st.stamp != stamp || st.policy != v.policyHash || !st.entriesUnchanged(v, names) {
 		return nil
 	}
 	v.remember(st)
 	return st
+}
+
+func newVerifiedState() *verifiedState {
+	return &verifiedState{secrets: map[string]string{}, seen: map[string][]string{}, revoked: map[string]bool{},
+		entryOf: map[string]string{}, idents: map[string]string{}, always: map[string]bool{}}
 }
 
 // remember keeps st as this process's verified state. Within one process
@@ -272,7 +318,7 @@ func (v *Vault) saveState() {
 
 // verifiedWith is verified with options for the verification it may run.
 func (v *Vault) verifiedWith(opts VerifyOptions) (*verifiedState, error) {
-	if st := v.freshVerifiedState(); st != nil {
+	if st := v.freshVerifiedState(opts.deps...); st != nil {
 		return st, nil
 	}
 	rep, err := v.verifyLocked(opts)

@@ -104,6 +104,10 @@ type VerifyOptions struct {
 	// listing, when set, is the vault's files, listed moments before, so
 	// that verification does not walk the vault again.
 	listing *vaultListing
+	// deps are the secrets a read is about to return: the state this
+	// clone verified before holds only while their latest entries are
+	// unchanged.
+	deps []string
 }
 
 // maxClockSkew is how far in the future an entry's time may be.
@@ -244,7 +248,8 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		return nil, err
 	}
 	vr.replay()
-	vr.st = &verifiedState{vault: v.File.ID, stamp: stamp, secrets: map[string]string{}, seen: map[string][]string{}, revoked: map[string]bool{}}
+	vr.st = newVerifiedState()
+	vr.st.vault, vr.st.stamp = v.File.ID, stamp
 	if err := vr.checkFiles(); err != nil {
 		vr.sigDone()
 		return nil, err

@@ -90,7 +90,7 @@ func (vr *verification) checkFiles() error {
 			continue
 		}
 		if readBefore[name] == w.hash {
-			st.secrets[name] = w.hash
+			st.secrets[name], st.entryOf[name] = w.hash, w.node.file
 			continue
 		}
 		// listSecretNames walked the tree and refused symlinks, so read
@@ -116,7 +116,10 @@ func (vr *verification) checkFiles() error {
 			add(CheckFiles, w.node.file, rel, "%v", err)
 			continue
 		}
-		st.secrets[name] = w.hash
+		st.secrets[name], st.entryOf[name] = w.hash, w.node.file
+	}
+	for _, f := range st.entryOf {
+		st.pin(v, f)
 	}
 	for _, name := range onDisk {
 		if _, ok := frontier[name]; !ok {

@@ -20,6 +20,14 @@ func (vr *verification) checkRollback() {
 	}
 	sort.Strings(rep.Heads)
 	st.heads = rep.Heads
+	// Reads depend on the heads (a write's parents) and on the entries
+	// that set the policy in force.
+	for _, n := range vr.nodes {
+		if vr.children[n] == 0 || n.policy != nil && n.policy.node == n {
+			st.pin(vr.v, n.file)
+			st.always[n.file] = true
+		}
+	}
 	for _, n := range vr.nodes {
 		if vr.children[n] == 0 && !n.broken {
 			rep.Pin = n.hash // nodes are in seq order: the last head wins
