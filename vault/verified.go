@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -162,14 +161,21 @@ func (st *verifiedState) marshal() []byte {
 }
 
 func parseVerifiedState(b []byte) (*verifiedState, error) {
-	st := newVerifiedState()
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	if !sc.Scan() || sc.Text() != verifiedTag {
+	// One string for the whole file: every name and hash below is a slice
+	// of it, not an allocation of its own (a read parses this file, and it
+	// has a line per secret).
+	rest := string(b)
+	first, rest, _ := strings.Cut(rest, "\n")
+	if first != verifiedTag {
 		return nil, errors.New("not a verified-state file")
 	}
-	for sc.Scan() {
-		key, val, _ := strings.Cut(sc.Text(), " ")
+	n := strings.Count(rest, "\ns ") + 1
+	st := &verifiedState{secrets: make(map[string]string, n), entryOf: make(map[string]string, n),
+		idents: make(map[string]string, n), seen: map[string][]string{}, revoked: map[string]bool{}, always: map[string]bool{}}
+	for rest != "" {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		key, val, _ := strings.Cut(line, " ")
 		switch key {
 		case "vault":
 			st.vault = val
@@ -194,16 +200,24 @@ func parseVerifiedState(b []byte) (*verifiedState, error) {
 			name, list, _ := strings.Cut(val, " ")
 			var hs []string
 			for _, h := range strings.Split(list, ",") {
-				hs = append(hs, strings.TrimPrefix(h, "-"))
+				switch {
+				case h == "-":
+					hs = append(hs, "")
+				case strings.HasPrefix(h, "sha256:"):
+					hs = append(hs, h)
+				default:
+					return nil, errors.New("malformed verified-state file")
+				}
 			}
 			st.conflicts = append(st.conflicts, name)
 			st.conflictHashes = append(st.conflictHashes, hs)
 		case "revoked":
 			st.revoked[val] = true
 		case "s":
-			f := strings.Fields(val)
-			if len(f) == 3 {
-				st.secrets[f[0]], st.entryOf[f[0]] = f[1], f[2]
+			name, hf, _ := strings.Cut(val, " ")
+			hash, file, ok := strings.Cut(hf, " ")
+			if ok {
+				st.secrets[name], st.entryOf[name] = hash, file
 			}
 		case "e", "E":
 			file, id, ok := strings.Cut(val, " ")
@@ -213,7 +227,7 @@ func parseVerifiedState(b []byte) (*verifiedState, error) {
 			}
 		}
 	}
-	if sc.Err() != nil || st.vault == "" {
+	if st.vault == "" {
 		return nil, errors.New("malformed verified-state file")
 	}
 	return st, nil
