@@ -127,7 +127,8 @@ func (v *Vault) openVerified(chosen []string, early map[string]opened, cache *cr
 	results := make([]opened, len(chosen))
 	var again []string
 	var againAt []int
-	mine := v.myMembers() // under the verified policy
+	view := v.readerView() // under the verified policy
+	mine := view.mine
 	for i, name := range chosen {
 		if r, ok := early[name]; ok && r.read && st.checkFileHash(name, r.hash()) == nil {
 			listed := mine == nil || namesOneOf(r.header.Readers, mine)
@@ -144,7 +145,7 @@ func (v *Vault) openVerified(chosen []string, early map[string]opened, cache *cr
 		again = append(again, name)
 		againAt = append(againAt, i)
 	}
-	for j, r := range v.openMany(again, cache, st, mine) {
+	for j, r := range v.openMany(again, cache, st, view) {
 		results[againAt[j]] = r
 	}
 	return results
@@ -187,8 +188,8 @@ func (v *Vault) verifiedWhileOpening(sel Selector, cache *crypto.FileKeyCache) (
 	}
 	names := sel.filter(listing.names)
 	done := make(chan []opened, 1)
-	mine := v.myMembers() // taken now: verification reloads the policy
-	go func() { done <- v.openMany(names, cache, nil, mine) }()
+	view := v.readerView() // taken now: verification reloads the policy
+	go func() { done <- v.openMany(names, cache, nil, view) }()
 	var results []opened
 	readFiles := func() map[string]string {
 		// Verification checks the files against the journal after its

@@ -173,7 +173,7 @@ func TestOpenVerifiedReopensWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := v.openMany([]string{"app/a"}, nil, st, v.myMembers())[0]
+	good := v.openMany([]string{"app/a"}, nil, st, v.readerView())[0]
 	if good.err != nil || string(good.value) != "value of app/a" {
 		t.Fatalf("open app/a: %v %q", good.err, good.value)
 	}
@@ -203,7 +203,7 @@ func TestVerifyUsesFilesReadBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	read := v.openMany([]string{"app/a", "app/b"}, nil, nil, v.myMembers())
+	read := v.openMany([]string{"app/a", "app/b"}, nil, nil, v.readerView())
 	hashes := map[string]string{"app/a": read[0].hash(), "app/b": "sha256:" + strings.Repeat("0", 64)}
 	path := filepath.Join(dir, "secrets", "app", "a.secret")
 	b, err := os.ReadFile(path)

@@ -36,7 +36,7 @@ func (o opened) hash() string { return "sha256:" + hex.EncodeToString(o.sum[:]) 
 // post-quantum readers (ML-KEM rejects implicitly) is a full decapsulation
 // each, and most of a team member's cost when they read a fraction of the
 // vault.
-func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifiedState, mine map[string]bool) []opened {
+func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifiedState, view readerView) []opened {
 	out := make([]opened, len(names))
 	workers := min(runtime.GOMAXPROCS(0), len(names))
 	if v.identity != nil && !v.identity.Parallel() {
@@ -51,7 +51,7 @@ func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifie
 			files := v.newSecretReader()
 			defer files.close()
 			for i := w; i < len(names); i += workers {
-				out[i] = v.openOne(files, names[i], &buf, cache, st, mine)
+				out[i] = v.openOne(files, names[i], &buf, cache, st, view)
 			}
 		}(w)
 	}
@@ -59,7 +59,7 @@ func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifie
 	return out
 }
 
-func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *crypto.FileKeyCache, st *verifiedState, mine map[string]bool) opened {
+func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *crypto.FileKeyCache, st *verifiedState, view readerView) opened {
 	b, err := files.read(secretPath(name), buf)
 	if errors.Is(err, fs.ErrNotExist) {
 		return opened{err: problemf(ErrVerify, "restore it with git, or tresor doctor after a crash",
@@ -73,14 +73,14 @@ func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *cr
 		return opened{err: err}
 	}
 	o := opened{read: true, sum: sha256.Sum256(b), header: sf.Header}
-	o.passed = mine != nil && !namesOneOf(sf.Header.Readers, mine)
+	o.passed = view.mine != nil && !namesOneOf(sf.Header.Readers, view.mine)
 	if st == nil {
 		if o.passed {
 			return o
 		}
 		// Before verification: nothing may be judged against the policy
 		// yet (openVerified does that).
-		o.value, o.err = v.decryptSecret(sf, o.sum, cache)
+		o.value, o.err = v.decryptSecret(sf, o.sum, cache, view.policy)
 		return o
 	}
 	if o.err = st.checkFileHash(name, o.hash()); o.err != nil {
@@ -89,6 +89,15 @@ func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *cr
 	o.value, o.err = v.openCached(sf, o.sum, cache) // passes over it too
 	return o
 }
+
+// A readerView is what opening files in parallel needs of the policy,
+// taken before they start: verification may reload the policy meanwhile.
+type readerView struct {
+	mine   map[string]bool // this identity's members (see myMembers)
+	policy *format.Policy
+}
+
+func (v *Vault) readerView() readerView { return readerView{mine: v.myMembers(), policy: v.Policy} }
 
 // myMembers returns the names of the members whose recipient is this
 // identity's, under the policy as loaded now; nil when that cannot be told

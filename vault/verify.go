@@ -135,6 +135,7 @@ type vnode struct {
 	// key is the actor's signing key under the policy in force (nil if
 	// there is none); authorized: the actor held the right it used.
 	key        ed25519.PublicKey
+	sentKey    ed25519.PublicKey // the key its signature check was sent with
 	authorized bool
 }
 

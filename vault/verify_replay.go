@@ -22,9 +22,17 @@ import (
 // finishSignatures collects their verdicts.
 func (vr *verification) replay() {
 	vr.linkClocks()
+	sigs := vr.startSignatureWorkers()
 	setAside := map[*vnode]*policyNode{}
-	for {
-		findings := vr.judge(setAside)
+	for round := 0; ; round++ {
+		var send func(*vnode)
+		if round == 0 {
+			// Signatures are checked while the replay goes on (it is
+			// sequential and would leave a core idle). A later round
+			// changes keys only where a policy change was set aside.
+			send = sigs.send
+		}
+		findings := vr.judge(setAside, send)
 		vr.revoked = vr.revocations()
 		more := false
 		for n, by := range vr.revoked {
@@ -42,7 +50,16 @@ func (vr *verification) replay() {
 		}
 	}
 	vr.setAside = setAside
-	vr.checkSignatures()
+	for _, n := range vr.nodes {
+		if n.key != nil && !n.known {
+			vr.signed = append(vr.signed, n)
+			if n.sentKey == nil || !n.sentKey.Equal(n.key) {
+				sigs.send(n)
+			}
+		}
+	}
+	sigs.flush()
+	vr.sigDone = sigs.finish
 	vr.buildFrontiers()
 }
 
@@ -109,7 +126,7 @@ func (vr *verification) linkClocks() {
 
 // judge works out the policy in force for every entry, leaving out the
 // policy changes set aside, and returns what it finds against each entry.
-func (vr *verification) judge(setAside map[*vnode]*policyNode) []Finding {
+func (vr *verification) judge(setAside map[*vnode]*policyNode, send func(*vnode)) []Finding {
 	var out []Finding
 	add := func(n *vnode, format string, args ...any) {
 		out = append(out, Finding{Check: CheckSignature, Entry: n.file, Message: fmt.Sprintf(format, args...)})
@@ -146,6 +163,9 @@ func (vr *verification) judge(setAside map[*vnode]*policyNode) []Finding {
 			add(n, "actor %s has no signing key, so cannot write", e.Actor)
 		default:
 			n.key = key
+			if send != nil && !n.known {
+				send(n)
+			}
 			// After a merge, the key must be the actor's under every
 			// concurrent policy too: one branch may have replaced it (a
 			// lost key), whichever branch has the higher seq.
@@ -238,44 +258,75 @@ func concurrentNodes(a, b *vnode) bool {
 	return !a.clock.precedes(b.clock) && !b.clock.precedes(a.clock)
 }
 
-// checkSignatures hands every entry not verified before to the signature
-// workers, with the key of its actor under the policy in force. They check
-// them in batches (see crypto.VerifyBatch), which costs a fraction of
-// checking each alone, while the files are checked.
-func (vr *verification) checkSignatures() {
-	var jobs []*vnode
-	for _, n := range vr.nodes {
-		if n.key != nil && !n.known {
-			jobs = append(jobs, n)
-		}
-	}
-	vr.signed = jobs
-	batches := make(chan []*vnode, 64)
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
+// signatureWorkers check signatures in batches (see crypto.VerifyBatch),
+// which costs a fraction of checking each alone, on every core, while the
+// replay and the files are checked.
+type signatureWorkers struct {
+	batches chan []sigJob
+	pending []sigJob
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	done    []sigJob
+}
+
+// A sigJob is one entry's signature checked with one key.
+type sigJob struct {
+	n   *vnode
+	key ed25519.PublicKey
+	bad bool
+}
+
+func (vr *verification) startSignatureWorkers() *signatureWorkers {
+	w := &signatureWorkers{batches: make(chan []sigJob, 64)}
+	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
+		w.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			for batch := range batches {
+			defer w.wg.Done()
+			for batch := range w.batches {
 				checks := make([]crypto.SignatureCheck, len(batch))
-				for i, n := range batch {
-					checks[i] = crypto.SignatureCheck{Key: n.key, Message: n.entry.Signed, Signature: n.entry.Signature}
+				for i, j := range batch {
+					checks[i] = crypto.SignatureCheck{Key: j.key, Message: j.n.entry.Signed, Signature: j.n.entry.Signature}
 				}
 				for i, ok := range crypto.VerifyBatch(checks) {
-					batch[i].badSig = !ok
+					batch[i].bad = !ok
 				}
+				w.mu.Lock()
+				w.done = append(w.done, batch...)
+				w.mu.Unlock()
 			}
 		}()
 	}
-	go func() {
-		for len(jobs) > 0 {
-			k := min(sigBatchSize, len(jobs))
-			batches <- jobs[:k]
-			jobs = jobs[k:]
+	return w
+}
+
+// send queues n's signature with the key it has now.
+func (w *signatureWorkers) send(n *vnode) {
+	n.sentKey = n.key
+	if w.pending = append(w.pending, sigJob{n: n, key: n.key}); len(w.pending) == sigBatchSize {
+		w.batches <- w.pending
+		w.pending = nil
+	}
+}
+
+// flush hands the last, partial batch to the workers.
+func (w *signatureWorkers) flush() {
+	if len(w.pending) > 0 {
+		w.batches <- w.pending
+		w.pending = nil
+	}
+}
+
+// finish waits for every check and records the verdict of each entry's
+// check with its final key.
+func (w *signatureWorkers) finish() {
+	w.flush()
+	close(w.batches)
+	w.wg.Wait()
+	for _, j := range w.done {
+		if j.n.key != nil && j.key.Equal(j.n.key) {
+			j.n.badSig = j.bad
 		}
-		close(batches)
-	}()
-	vr.sigDone = wg.Wait
+	}
 }
 
 // buildFrontiers works out, per secret, the latest writes (concurrent ones
