@@ -53,7 +53,6 @@ func TestFileWithARecipientBeyondItsReaders(t *testing.T) {
 		t.Fatalf("mallory cannot open the file (%v): the test does not show what it means to", err)
 	}
 
-
 	rep := verifyFresh(t, dir)
 	refusedByVerify := false
 	for _, f := range rep.Findings {
