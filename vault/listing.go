@@ -77,9 +77,16 @@ func (l *vaultListing) judge(v *Vault, p string, d fs.DirEntry) (why string, ski
 	top, rest, nested := strings.Cut(p, "/")
 	if !nested {
 		switch {
-		case p == vaultFileName || p == policyFileName || p == ".gitattributes":
+		case p == vaultFileName || p == policyFileName:
 			if !t.IsRegular() {
 				return "is not a regular file", true
+			}
+			return "", false
+		case p == ".gitattributes":
+			// It tells git how to diff and merge secret files: a push must
+			// not change what git runs on them.
+			if b, err := v.readFile(p, 4096); err != nil || !bytes.Equal(b, []byte(gitattributes)) {
+				return "is not the .gitattributes tresor writes (restore it: git checkout -- " + DirName + "/.gitattributes)", true
 			}
 			return "", false
 		case p == ".gitignore":

@@ -177,6 +177,12 @@ func Discover(start string) (string, error) {
 	for {
 		candidate := filepath.Join(dir, DirName)
 		if fi, err := os.Stat(filepath.Join(candidate, vaultFileName)); err == nil && fi.Mode().IsRegular() {
+			// git can check out .tresor as a symlink to anywhere: the vault
+			// would be files the repository does not hold.
+			if li, err := os.Lstat(candidate); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+				return "", problemf(ErrVerify, "replace it with the vault directory itself, or pass --vault DIR explicitly",
+					"%s is a symlink; tresor does not follow one to find the vault", candidate)
+			}
 			return candidate, nil
 		}
 		parent := filepath.Dir(dir)

@@ -467,13 +467,18 @@ func newPolicyNode(n *vnode, vf *format.VaultFile) (*policyNode, string) {
 	if vf != nil && e.Details.Vault != vf.ID {
 		return nil, "the genesis entry names another vault id than vault.yaml"
 	}
-	pn := &policyNode{node: n, policy: p, signers: map[string]ed25519.PublicKey{}}
+	return &policyNode{node: n, policy: p, signers: policySigners(p)}, ""
+}
+
+// policySigners are the signing keys p gives its members.
+func policySigners(p *format.Policy) map[string]ed25519.PublicKey {
+	out := map[string]ed25519.PublicKey{}
 	for name, m := range p.Members {
 		if pub, ok, _ := crypto.SignerOf(m.Recipient, m.Signer); ok {
-			pn.signers[name] = pub
+			out[name] = pub
 		}
 	}
-	return pn, ""
+	return out
 }
 
 // authorize returns why the entry's actor may not make its change under
