@@ -57,12 +57,21 @@ func benchmarkEnvironment(b *testing.B, n int, classic bool, forget func(dir str
 
 // forgetAll makes a fresh clone: no local state, so the journal is
 // verified and every file unwrapped.
-func forgetAll(dir string) error { return os.RemoveAll(filepath.Join(dir, "local")) }
+func forgetAll(dir string) error { return forgetCloneState(dir) }
 
 // forgetFileKeys keeps the verified state but drops the file key cache:
 // every file is unwrapped.
 func forgetFileKeys(dir string) error {
-	caches, err := filepath.Glob(filepath.Join(dir, "local", "filekeys-*"))
+	v, err := Open(dir, Options{})
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	state, err := cloneStateDir(v.Dir, v.File.ID)
+	if err != nil {
+		return err
+	}
+	caches, err := filepath.Glob(filepath.Join(state, "filekeys-*"))
 	for _, c := range caches {
 		if err := os.Remove(c); err != nil {
 			return err

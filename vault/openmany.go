@@ -75,12 +75,19 @@ func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *cr
 	o := opened{read: true, sum: sha256.Sum256(b), header: sf.Header}
 	o.passed = view.mine != nil && !namesOneOf(sf.Header.Readers, view.mine)
 	if st == nil {
+		// Verification takes this file's hash from here instead of reading
+		// it again, so it must check what verification checks of a file:
+		// its stanzas. A file that fails is left for verification to read
+		// and report.
+		if checkStanzas(name, sf, view.policy) != nil {
+			return opened{}
+		}
 		if o.passed {
 			return o
 		}
 		// Before verification: nothing may be judged against the policy
 		// yet (openVerified does that).
-		o.value, o.err = v.decryptSecret(sf, o.sum, cache, view.policy)
+		o.value, o.err = v.decryptSecret(sf, o.sum, cache)
 		return o
 	}
 	if o.err = st.checkFileHash(name, o.hash()); o.err != nil {

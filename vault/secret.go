@@ -288,7 +288,7 @@ func (v *Vault) openCached(sf *format.SecretFile, fileSHA [32]byte, cache *crypt
 	if mine := v.myMembers(); mine != nil && !namesOneOf(sf.Header.Readers, mine) {
 		return nil, v.notReaderError(sf.Header)
 	}
-	value, err := v.decryptSecret(sf, fileSHA, cache, v.Policy)
+	value, err := v.decryptSecret(sf, fileSHA, cache)
 	if errors.Is(err, crypto.ErrNotRecipient) {
 		return nil, v.notReaderError(sf.Header)
 	}
@@ -299,13 +299,10 @@ func (v *Vault) openCached(sf *format.SecretFile, fileSHA [32]byte, cache *crypt
 // stanza in is crypto.ErrNotRecipient, not yet judged against the policy:
 // it reads nothing of the vault but the file, so it may run while the
 // journal is verified (and the policy reloaded).
-func (v *Vault) decryptSecret(sf *format.SecretFile, fileSHA [32]byte, cache *crypto.FileKeyCache, pol *format.Policy) ([]byte, error) {
+func (v *Vault) decryptSecret(sf *format.SecretFile, fileSHA [32]byte, cache *crypto.FileKeyCache) ([]byte, error) {
 	name := sf.Header.Name
 	if v.identity == nil {
 		return nil, problemf(ErrNoAccess, "", "no identity to decrypt %s", name)
-	}
-	if err := checkStanzas(name, sf, pol); err != nil {
-		return nil, err
 	}
 	plain, err := crypto.DecryptCached(sf.Armored, fileSHA, v.identity, cache, v.readKeys, format.MaxValueSize+200)
 	switch {

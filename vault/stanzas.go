@@ -9,8 +9,10 @@ import (
 // than the readers its header names. The header, its journal entry and the
 // policy can all agree while the ciphertext also carries a stanza for a key
 // no rule names: anyone holding that key reads the value. The stanzas are
-// public, so verify checks every file without a key, and reads check what
-// they open. Each age X25519, post-quantum, ssh-ed25519 and ssh-rsa
+// public, so verification checks every file it records, without a key
+// (exec's early opens on a fresh clone check the files whose hashes they
+// hand to it); reads then check only that a file is one verification
+// recorded. Each age X25519, post-quantum, ssh-ed25519 and ssh-rsa
 // recipient gets one stanza; files with an age plugin reader (which may
 // use several) are judged by their readers' count only when none is a
 // plugin.

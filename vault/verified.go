@@ -70,11 +70,9 @@ func (v *Vault) journalStamp() (string, error) {
 // place: its size, modification time, inode and change time (which no
 // user can set back).
 func (v *Vault) entryIdentity(file string) string {
-	fi, err := v.root.Lstat(journalDir + "/" + file)
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprintf("%d.%d.%s", fi.Size(), fi.ModTime().UnixNano(), fileIdentity(fi))
+	stat, done := v.entryStatter()
+	defer done()
+	return stat(file)
 }
 
 // pin records the identity of the entry files given.
@@ -91,14 +89,16 @@ func (st *verifiedState) pin(v *Vault, files ...string) {
 // latest entry. Entries no read depends on are checked by verify and log,
 // which read them all.
 func (st *verifiedState) entriesUnchanged(v *Vault, names []string) bool {
+	stat, done := v.entryStatter()
+	defer done()
 	for f, id := range st.idents {
-		if st.always[f] && v.entryIdentity(f) != id {
+		if st.always[f] && stat(f) != id {
 			return false
 		}
 	}
 	for _, n := range names {
 		f := st.entryOf[n]
-		if f != "" && v.entryIdentity(f) != st.idents[f] {
+		if f != "" && stat(f) != st.idents[f] {
 			return false
 		}
 	}
