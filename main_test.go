@@ -210,8 +210,9 @@ func cmdUnchanged(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// treeHash hashes every path, mode and content under dir, skipping local/
-// (caches and the lock).
+// treeHash hashes every path, mode and content under dir. (Per-clone
+// state lives in the git directory, so nothing under .tresor/ is skipped:
+// a command that left anything there would show.)
 func treeHash(ts *testscript.TestScript, dir string) string {
 	root := ts.MkAbs(dir)
 	var all bytes.Buffer
@@ -220,9 +221,6 @@ func treeHash(ts *testscript.TestScript, dir string) string {
 			return err
 		}
 		rel, _ := filepath.Rel(root, p)
-		if fi.IsDir() && rel == "local" {
-			return filepath.SkipDir
-		}
 		fmt.Fprintf(&all, "%s %v\n", rel, fi.Mode())
 		if fi.Mode().IsRegular() {
 			b, err := os.ReadFile(p)

@@ -168,7 +168,8 @@ func BenchmarkVerify(b *testing.B) {
 }
 
 // BenchmarkGet is one tresor get against the big vault, with the verified
-// state in local/ (the second and later reads on a machine).
+// state in this clone's state directory (the second and later reads on a
+// machine).
 func BenchmarkGet(b *testing.B) {
 	dir, id := bigVault(b)
 	v, err := Open(dir, Options{Identity: id})

@@ -52,23 +52,25 @@ func readJournalHistory(vaultDir string) (*journalHistory, error) {
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
 		if err != nil {
-			return nil, errors.New("git " + args[0] + ": " + firstLine(stderr.String()))
+			return out, errors.New("git " + args[0] + ": " + firstLine(stderr.String()))
 		}
 		return out, nil
 	}
-	if out, err := run("rev-parse", "--is-inside-work-tree"); err != nil || strings.TrimSpace(string(out)) != "true" {
-		return h, nil
+	// One process for three questions (each costs a fork and exec, which
+	// a fresh clone's exec pays): in a work tree? shallow? any commit?
+	out, err := run("rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--verify", "-q", "HEAD")
+	lines := strings.Fields(string(out))
+	if len(lines) == 0 && err != nil {
+		return nil, err // there is a .git, but git refused it (safe.directory?)
 	}
-	if _, err := run("rev-parse", "--verify", "-q", "HEAD"); err != nil {
-		h.inGit = true // no commit yet: no history to check
-		return h, nil
+	if len(lines) < 2 || lines[0] != "true" {
+		return h, nil // not in a work tree
 	}
 	h.inGit = true
-	out, err := run("rev-parse", "--is-shallow-repository")
-	if err != nil {
-		return nil, err
+	h.shallow = lines[1] == "true"
+	if err != nil || len(lines) < 3 {
+		return h, nil // no commit yet: no history to check
 	}
-	h.shallow = strings.TrimSpace(string(out)) == "true"
 	// Every commit reachable from HEAD, merges included (a revert merged
 	// in from a side branch is a rollback too), compared with each parent.
 	out, err = run("log", "--no-renames", "--diff-filter=D", "--name-only", "--relative", "-m", "--format=commit %H", "HEAD", "--", ".")

@@ -62,7 +62,8 @@ func TestVerifyReportsReadersThePolicyDidNotGive(t *testing.T) {
 
 // Signatures of entries this clone verified before are not checked again;
 // --full checks them. Shown with an entry whose signature is bad but which
-// local/verified claims was verified (as only a tampered local/ could).
+// the verified state claims was verified (as only a tampered state
+// directory could).
 func TestVerifySkipsKnownSignaturesUnlessFull(t *testing.T) {
 	alice, _ := crypto.Generate(true)
 	v, err := Init(filepath.Join(t.TempDir(), DirName), InitOptions{Member: "alice", Identity: alice})
