@@ -300,15 +300,23 @@ func (v *Vault) remember(st *verifiedState) {
 	v.mem, v.memStamp = st, v.quickStamp()
 }
 
-// quickStamp is the journal directory's modification time and size, and
-// the git checkout: what a checkout, pull or reset changes.
+// quickStamp is what a checkout, pull or reset changes: the names in the
+// journal directory and the git checkout. (Not the directory's mtime: file
+// system clocks are coarse, and two checkouts within one tick, there and
+// back, leave it as it was while a write verified the tree in between.)
 func (v *Vault) quickStamp() string {
-	fi, err := v.root.Lstat(journalDir)
+	d, err := v.root.Open(journalDir)
 	if err != nil {
 		return ""
 	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return ""
+	}
+	sort.Strings(names)
 	c := checkoutOf(v.Dir)
-	return fmt.Sprintf("%d.%d %s %s", fi.ModTime().UnixNano(), fi.Size(), c.branch, c.commit)
+	return crypto.HashHex([]byte(strings.Join(names, "\n"))) + " " + c.branch + " " + c.commit
 }
 
 // saveState writes the verified state a write left in memory, once per
