@@ -325,16 +325,23 @@ func TestCheckEnvClaimsBatch(t *testing.T) {
 func writeUnchecked(t *testing.T, v *Vault, name, env string) {
 	t.Helper()
 	now := v.timeNow()
-	h := format.SecretHeader{Name: name, Env: env, Version: 1, Created: now, Updated: now}
+	commitAsAlice(t, v, format.SecretHeader{Name: name, Env: env, Version: 1, Created: now, Updated: now})
+}
+
+// commitAsAlice seals "value of NAME" under header h and records it as
+// alice's set, bypassing the checks Set makes before writing: what a
+// modified client, or an older tresor, could have written.
+func commitAsAlice(t *testing.T, v *Vault, h format.SecretHeader) {
+	t.Helper()
 	err := v.withLock(func() error {
-		file, err := v.seal(&h, []byte("value of "+name))
+		file, err := v.seal(&h, []byte("value of "+h.Name))
 		if err != nil {
 			return err
 		}
 		_, err = v.commit("alice", change{
-			Entry: format.Entry{Action: format.ActionSet, Target: name, File: crypto.FileHash(file),
+			Entry: format.Entry{Action: format.ActionSet, Target: h.Name, File: crypto.FileHash(file),
 				Details: &format.Details{Version: 1, Readers: h.Readers}},
-			Files: []fileChange{{Rel: secretPath(name), Data: file}},
+			Files: []fileChange{{Rel: secretPath(h.Name), Data: file}},
 		})
 		return err
 	})

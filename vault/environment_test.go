@@ -28,23 +28,8 @@ func TestEnvironmentWarnsAboutExpiredSecrets(t *testing.T) {
 	defer v.Close()
 	write := func(name string, expires time.Time) {
 		t.Helper()
-		h := format.SecretHeader{Name: name, Version: 1, Created: now, Updated: now,
-			Rotation: &format.Rotation{Every: "90d", Rotated: now.AddDate(0, -6, 0), Expires: expires}}
-		err := v.withLock(func() error {
-			file, err := v.seal(&h, []byte("value of "+name))
-			if err != nil {
-				return err
-			}
-			_, err = v.commit("alice", change{
-				Entry: format.Entry{Action: format.ActionSet, Target: name, File: crypto.FileHash(file),
-					Details: &format.Details{Version: 1, Readers: h.Readers}},
-				Files: []fileChange{{Rel: secretPath(name), Data: file}},
-			})
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		commitAsAlice(t, v, format.SecretHeader{Name: name, Version: 1, Created: now, Updated: now,
+			Rotation: &format.Rotation{Every: "90d", Rotated: now.AddDate(0, -6, 0), Expires: expires}})
 	}
 	write("app/old", now.AddDate(0, -1, 0))
 	write("app/fresh", now.AddDate(1, 0, 0))
