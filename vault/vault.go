@@ -183,6 +183,14 @@ func Discover(start string) (string, error) {
 				return "", problemf(ErrVerify, "replace it with the vault directory itself, or pass --vault DIR explicitly",
 					"%s is a symlink; tresor does not follow one to find the vault", candidate)
 			}
+			// A push can plant a vault of its own in any subdirectory,
+			// and a command run there would take it for the team's. Two
+			// vaults up to the top of the work tree must be chosen
+			// between with --vault.
+			if other := vaultAbove(dir); other != "" {
+				return "", problemf(ErrVerify, "pass --vault DIR (or set TRESOR_VAULT) for the one you mean; remove a vault that should not be there",
+					"two vaults: %s and, above it, %s", candidate, other)
+			}
 			return candidate, nil
 		}
 		parent := filepath.Dir(dir)
@@ -191,6 +199,24 @@ func Discover(start string) (string, error) {
 				"no tresor vault in %s or any parent directory", start)
 		}
 		dir = parent
+	}
+}
+
+// vaultAbove returns a vault directory in a parent of dir, up to the top of
+// the git work tree dir is in (not beyond: a repository may sit inside a
+// home directory that has a vault of its own), or "".
+func vaultAbove(dir string) string {
+	if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+		return "" // dir is the top of its work tree
+	}
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		candidate := filepath.Join(d, DirName)
+		if fi, err := os.Stat(filepath.Join(candidate, vaultFileName)); err == nil && fi.Mode().IsRegular() {
+			return candidate
+		}
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil || filepath.Dir(d) == d {
+			return ""
+		}
 	}
 }
 
