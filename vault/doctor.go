@@ -3,11 +3,15 @@ package vault
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/tresor-dev/tresor/crypto"
+	"github.com/tresor-dev/tresor/format"
 )
 
 // A Repair is one thing doctor found and what it did (or would do).
@@ -87,6 +91,9 @@ func (v *Vault) Doctor(repair bool) (*DoctorReport, error) {
 				}
 			}
 		}
+		if err := v.setAsideStranded(before, do); err != nil {
+			return err
+		}
 		if rep.Verify, err = v.verifyLocked(VerifyOptions{}); err != nil {
 			return err
 		}
@@ -123,4 +130,98 @@ func tempTarget(tmp string) string {
 		base = base[:i]
 	}
 	return path.Join(path.Dir(tmp), base)
+}
+
+// setAsideStranded moves away the entries whose parents are not in this
+// journal and that git does not track, with the secret files they wrote: a
+// write made on one branch and carried onto another by git checkout (git
+// carries untracked files along). They are encrypted files and signed
+// entries, kept in this clone's state directory (set-aside/), never
+// deleted: checking out the branch they belong to and copying them back
+// restores the write. A tracked secret file they overwrote is restored from
+// git; this clone's record of them as heads is dropped.
+func (v *Vault) setAsideStranded(before *VerifyReport, do func(Repair, func() error) error) error {
+	if len(before.strandedEntries) == 0 {
+		return nil
+	}
+	tracked, inGit := gitTracked(v.Dir)
+	if !inGit {
+		return nil
+	}
+	files := make([]string, 0, len(before.strandedEntries))
+	for f := range before.strandedEntries {
+		if !tracked[journalDir+"/"+f] {
+			files = append(files, f)
+		}
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		rel := journalDir + "/" + f
+		writes := before.strandedEntries[f]
+		err := do(Repair{rel, "an entry whose parent is not in this journal, not committed in git: a write carried over from another branch by git checkout",
+			"move it and the secret files it wrote into this clone's state (set-aside/" + f + "/), restoring tracked ones from git"},
+			func() error { return v.setAside(f, writes, tracked) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setAside moves one stranded entry and the files it wrote into
+// set-aside/<entry>/ in this clone's state directory.
+func (v *Vault) setAside(entry string, writes map[string]string, tracked map[string]bool) error {
+	cs, err := v.state()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(cs.dir, "set-aside", entry)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	keep := func(rel string) error {
+		b, err := v.readFile(rel, maxEntryRead)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, strings.ReplaceAll(rel, "/", "%")), b, 0o600)
+	}
+	for name, hash := range writes {
+		rel := secretPath(name)
+		b, err := v.readFile(rel, maxEntryRead)
+		if err != nil || hash == "" || crypto.FileHash(b) != hash {
+			continue // not what this entry wrote: leave it
+		}
+		if err := keep(rel); err != nil {
+			return err
+		}
+		if tracked[rel] {
+			if err := gitRestore(v.Dir, rel); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := v.root.Remove(osPath(rel)); err != nil {
+			return err
+		}
+		v.removeEmptyParents(rel)
+	}
+	rel := journalDir + "/" + entry
+	if err := keep(rel); err != nil {
+		return err
+	}
+	if err := v.root.Remove(osPath(rel)); err != nil {
+		return err
+	}
+	// This clone may have recorded it as a head it verified; gone by
+	// design, it is no rollback.
+	st, err := v.readVerifiedState()
+	if err != nil || st == nil {
+		return err
+	}
+	_, prefix, _ := format.ParseEntryFileName(entry)
+	for br, heads := range st.seen {
+		st.seen[br] = slices.DeleteFunc(heads, func(h string) bool { return strings.HasPrefix(h, prefix) })
+	}
+	return v.writeVerifiedState(st)
 }

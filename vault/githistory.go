@@ -43,19 +43,7 @@ func readJournalHistory(vaultDir string) (*journalHistory, error) {
 		return h, nil
 	}
 	jdir := filepath.Join(vaultDir, journalDir)
-	run := func(args ...string) ([]byte, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), gitHistoryTimeout)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, gitPath, append([]string{"-C", jdir, "-c", "core.quotePath=true", "--no-pager"}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return out, errors.New("git " + args[0] + ": " + firstLine(stderr.String()))
-		}
-		return out, nil
-	}
+	run := func(args ...string) ([]byte, error) { return runGit(gitPath, jdir, args...) }
 	// One process for three questions (each costs a fork and exec, which
 	// a fresh clone's exec pays): in a work tree? shallow? any commit?
 	out, err := run("rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--verify", "-q", "HEAD")
@@ -105,6 +93,56 @@ func readJournalHistory(vaultDir string) (*journalHistory, error) {
 		}
 	}
 	return h, sc.Err()
+}
+
+// runGit runs git in dir with the clone's own configuration (nothing in
+// the work tree configures git) and returns its output; an error carries
+// the first line git printed on stderr.
+func runGit(gitPath, dir string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), gitHistoryTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gitPath, append([]string{"-C", dir, "-c", "core.quotePath=true", "--no-pager"}, args...)...)
+	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return out, errors.New("git " + args[0] + ": " + firstLine(stderr.String()))
+	}
+	return out, nil
+}
+
+// gitTracked returns the vault-relative paths git tracks under the vault,
+// and whether git could tell (false outside git).
+func gitTracked(vaultDir string) (map[string]bool, bool) {
+	if _, ok := findGitDir(vaultDir); !ok {
+		return nil, false
+	}
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		return nil, false
+	}
+	out, err := runGit(gitPath, vaultDir, "ls-files", "-z", "--", ".")
+	if err != nil {
+		return nil, false
+	}
+	tracked := map[string]bool{}
+	for _, p := range strings.Split(string(out), "\x00") {
+		if p != "" {
+			tracked[p] = true
+		}
+	}
+	return tracked, true
+}
+
+// gitRestore puts a tracked vault file back as the index has it.
+func gitRestore(vaultDir, rel string) error {
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		return err
+	}
+	_, err = runGit(gitPath, vaultDir, "checkout", "--", rel)
+	return err
 }
 
 func firstLine(s string) string {

@@ -66,6 +66,10 @@ type VerifyReport struct {
 	// expected maps vault-relative paths to the hash their latest entry
 	// records ("" for removed): what doctor completes interrupted writes to.
 	expected map[string]string
+	// strandedEntries are the entries with a parent missing from the
+	// journal, and their descendants (file name → what each wrote): what
+	// doctor sets aside when git does not track them.
+	strandedEntries map[string]map[string]string
 }
 
 // OK reports whether every check passed.

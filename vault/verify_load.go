@@ -43,7 +43,7 @@ func (vr *verification) load() error {
 			p := vr.byHash[ph]
 			switch {
 			case p == nil:
-				vr.add(CheckStructure, n.file, "", "parent %s… is missing from the journal (deleted? or, if this entry is not yet committed, written on another branch and carried over by git checkout: switch back, or discard it with git clean)", ph[:16])
+				vr.add(CheckStructure, n.file, "", "parent %s… is missing from the journal (deleted? or, if this entry is not yet committed, written on another branch and carried over by git checkout: switch back, or let tresor doctor set it aside)", ph[:16])
 				n.broken = true
 			case p.entry.Seq >= n.entry.Seq:
 				vr.add(CheckStructure, n.file, "", "seq %d is not greater than its parent's (%d)", n.entry.Seq, p.entry.Seq)

@@ -122,6 +122,12 @@ func (vr *verification) linkClocks() {
 	if skipped > 0 {
 		vr.add(CheckStructure, "", journalDir, "%d entries could not be checked: they are, or descend from, one reported above", skipped)
 	}
+	vr.rep.strandedEntries = map[string]map[string]string{}
+	for _, n := range vr.nodes {
+		if n.broken && n.entry.Action != format.ActionInit {
+			vr.rep.strandedEntries[n.file] = writesOf(n.entry)
+		}
+	}
 }
 
 // judge works out the policy in force for every entry, leaving out the
