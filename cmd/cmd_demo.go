@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -34,6 +33,10 @@ Example:
 			} else {
 				defer os.RemoveAll(dir)
 			}
+			// The demo vault is outside git, so its per-clone state would
+			// go under the user's XDG_STATE_HOME: keep it in the demo's
+			// directory, which goes away with it.
+			os.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
 			return runDemo(t, dir)
 		},
 	}
@@ -135,7 +138,7 @@ func runDemo(t *terminal, dir string) error {
 
 	fmt.Fprintf(w, "\nthe vault on disk:\n")
 	filepath.WalkDir(vaultDir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.Contains(p, string(filepath.Separator)+"local"+string(filepath.Separator)) {
+		if err != nil || d.IsDir() {
 			return nil
 		}
 		rel, _ := filepath.Rel(dir, p)
