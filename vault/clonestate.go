@@ -36,8 +36,15 @@ const legacyLocalDir = "local"
 // cloneStateDir returns where the vault in vaultDir keeps its per-clone
 // state. It does not create it.
 func cloneStateDir(vaultDir, vaultID string) (string, error) {
-	if gitDir, ok := findGitDir(vaultDir); ok {
-		return filepath.Join(gitDir, stateDirName), nil
+	if gitDir, top, ok := findGitWorkTree(vaultDir); ok {
+		state := filepath.Join(gitDir, stateDirName)
+		if rel, err := filepath.Rel(top, vaultDir); err == nil && rel != DirName {
+			// Another vault than the one at the top of the work tree gets a
+			// directory of its own, so that one vault's state (its rollback
+			// memory above all) is never replaced by another's.
+			state = filepath.Join(state, "vaults", crypto.HashHex([]byte(filepath.ToSlash(rel)))[:16])
+		}
+		return state, nil
 	}
 	base := os.Getenv("XDG_STATE_HOME")
 	if base == "" || !filepath.IsAbs(base) {
@@ -56,35 +63,41 @@ func cloneStateDir(vaultDir, vaultID string) (string, error) {
 // submodules) points. git never checks out a path named .git, so what is
 // found is the clone's own.
 func findGitDir(dir string) (string, bool) {
+	gitDir, _, ok := findGitWorkTree(dir)
+	return gitDir, ok
+}
+
+// findGitWorkTree is findGitDir that also returns the top of the work tree.
+func findGitWorkTree(dir string) (gitDir, top string, ok bool) {
 	for {
 		p := filepath.Join(dir, ".git")
 		if fi, err := os.Lstat(p); err == nil {
 			switch {
 			case fi.IsDir():
-				return p, true
+				return p, dir, true
 			case fi.Mode().IsRegular():
 				b, err := readSmall(p, 4096)
 				if err != nil {
-					return "", false
+					return "", "", false
 				}
 				target, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: ")
 				if !ok || target == "" {
-					return "", false
+					return "", "", false
 				}
 				if !filepath.IsAbs(target) {
 					target = filepath.Join(dir, target)
 				}
 				if fi, err := os.Stat(target); err != nil || !fi.IsDir() {
-					return "", false
+					return "", "", false
 				}
-				return filepath.Clean(target), true
+				return filepath.Clean(target), dir, true
 			default:
-				return "", false
+				return "", "", false
 			}
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", false
+			return "", "", false
 		}
 		dir = parent
 	}
