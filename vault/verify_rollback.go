@@ -23,9 +23,13 @@ func (vr *verification) checkRollback() {
 	sort.Strings(rep.Heads)
 	st.heads = rep.Heads
 	// Reads depend on the heads (a write's parents) and on the entries
-	// that set the policy in force.
+	// that set the policy in force. A journal of up to fullPinLimit
+	// entries has all of them checked on every read (a few hundred
+	// fstatat cost well under a millisecond), so that any entry rewritten
+	// in place stops reads, not only verify and log.
+	all := len(vr.nodes) <= fullPinLimit
 	for _, n := range vr.nodes {
-		if vr.children[n] == 0 || n.policy != nil && n.policy.node == n {
+		if all || vr.children[n] == 0 || n.policy != nil && n.policy.node == n {
 			st.pin(vr.v, n.file)
 			st.always[n.file] = true
 		}
@@ -54,6 +58,9 @@ func (vr *verification) checkRollback() {
 	vr.checkHistory()
 	vr.checkPin()
 }
+
+// fullPinLimit is the largest journal whose every entry a read checks.
+const fullPinLimit = 5000
 
 // checkHistory catches what a fresh clone can: the journal is append-only,
 // so an entry file deleted by any commit of the current branch (a revert,
