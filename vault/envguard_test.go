@@ -405,9 +405,7 @@ func TestSameVariableMatchesExec(t *testing.T) {
 	for _, name := range []string{"a", "a/b", "a/b/c", "a/b-c", "a.b/c", "a/c", "b", "b/a/b", "a/a", "x/a/b", "a/b/a/b"} {
 		claims = append(claims, EnvClaim{name, ""})
 	}
-	for _, h := range []EnvClaim{{"a/x", "B"}, {"x/y", "A_B"}, {"a/b/z", "c"}, {"q", "A"}, {"a", "B_C"}} {
-		claims = append(claims, h)
-	}
+	claims = append(claims, []EnvClaim{{"a/x", "B"}, {"x/y", "A_B"}, {"a/b/z", "c"}, {"q", "A"}, {"a", "B_C"}}...)
 	for _, a := range claims {
 		for _, b := range claims {
 			if a.Secret == b.Secret {

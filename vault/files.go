@@ -146,16 +146,6 @@ func (v *Vault) syncDir(dir string) error {
 	return nil
 }
 
-// listSecretNames returns the name of every secret file in secrets/,
-// sorted. What is not a secret file is left out (listVault reports it).
-func (v *Vault) listSecretNames() ([]string, error) {
-	l, err := v.listVault()
-	if err != nil {
-		return nil, err
-	}
-	return l.names, nil
-}
-
 // removeEmptyParents removes the now empty directories above a removed
 // secret, up to secrets/.
 func (v *Vault) removeEmptyParents(rel string) {

@@ -93,7 +93,7 @@ func (vr *verification) checkFiles() error {
 			st.secrets[name], st.entryOf[name] = w.hash, w.node.file
 			continue
 		}
-		// listSecretNames walked the tree and refused symlinks, so read
+		// listVault walked the tree and refused symlinks, so read
 		// the file without checking each path component again.
 		b, err := files.read(rel, &scratch)
 		if err != nil {
