@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -52,7 +54,8 @@ Without --mask and --mount, tresor replaces itself with CMD (execve), so
 signals and the exit code are CMD's own. Otherwise it forwards SIGTERM,
 SIGHUP, SIGUSR1 and SIGUSR2 (and SIGINT and SIGQUIT when stdin is not a
 terminal; on a terminal the child gets those from it directly) and exits with
-CMD's code, or 128+N when CMD dies of signal N.
+CMD's code, or 128+N when CMD dies of signal N; 127 when CMD is not found
+and 126 when it cannot be executed, as shells do.
 
 Examples:
    tresor exec -- ./server
@@ -140,18 +143,18 @@ Examples:
 			args := c.Args().Slice()
 			path, err := lookPath(args[0], childEnv)
 			if err != nil {
-				return err
+				return &cannotRun{code: exitNotFound, err: err}
 			}
 			if !c.Bool("mask") && len(mounts) == 0 && canReplaceProcess {
 				// Replace tresor with the command: its signals and exit code
 				// are then its own, with nothing in between.
 				err := replaceProcess(path, args, childEnv)
-				return fmt.Errorf("running %s: %w", args[0], err)
+				return startFailed(fmt.Errorf("running %s: %w", args[0], err))
 			}
 			code, err := runChild(t, path, args, childEnv, secrets)
 			os.RemoveAll(mountDir)
 			if err != nil {
-				return err
+				return startFailed(err)
 			}
 			return exitWith(code)
 		},
@@ -163,6 +166,35 @@ Examples:
 type childExit int
 
 func (e childExit) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// Exit codes of a command that could not run, as shells give them.
+const (
+	exitCannotExecute = 126 // found, but not executable
+	exitNotFound      = 127
+)
+
+// cannotRun is a command tresor exec could not start: an error line, and
+// the shell's exit code for it, so that scripts tell it from the command's
+// own failures.
+type cannotRun struct {
+	code int
+	err  error
+}
+
+func (e *cannotRun) Error() string { return e.err.Error() }
+func (e *cannotRun) Unwrap() error { return e.err }
+
+// startFailed classifies an error starting the command: not found (127),
+// not executable (126), or another error of tresor's.
+func startFailed(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &cannotRun{code: exitNotFound, err: err}
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ENOEXEC):
+		return &cannotRun{code: exitCannotExecute, err: err}
+	}
+	return err
+}
 
 func exitWith(code int) error {
 	if code == 0 {

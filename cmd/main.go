@@ -66,7 +66,10 @@ func usagef(hint, format string, args ...any) error {
 func exitCode(err error) int {
 	var ue *usageError
 	var noID *crypto.NoIdentityError
+	var cr *cannotRun
 	switch {
+	case errors.As(err, &cr):
+		return cr.code
 	case errors.As(err, &ue):
 		return exitUsage
 	case errors.Is(err, vault.ErrVerify), errors.Is(err, crypto.ErrTampered):
