@@ -49,7 +49,12 @@ Examples:
 			}
 			name := c.String("name")
 			if name == "" {
-				name = defaultMemberName()
+				if name = defaultMemberName(); name == "" {
+					// Containers often have no USER: a made-up member name
+					// would end up in the signed policy and every entry.
+					return usagef("pass --name NAME with the member name you want in the policy, e.g. --name alice",
+						"no member name: --name is not given and USER, USERNAME and LOGNAME are not set")
+				}
 			}
 			id, created, err := identityForInit(c, t)
 			if err != nil {
@@ -106,7 +111,7 @@ func defaultMemberName() string {
 			return n
 		}
 	}
-	return "owner"
+	return ""
 }
 
 func relOrAbs(p string) string {

@@ -97,6 +97,11 @@ func reportError(t *terminal, err error) int {
 		}
 	case errors.As(err, &noID):
 		hint = "create one with tresor init (or tresor keygen -o FILE), or set TRESOR_IDENTITY / TRESOR_IDENTITY_FILE, or pass --identity FILE"
+		if _, err := vault.Discover("."); err == nil {
+			// The vault exists (a clone): init would fail. A newcomer
+			// makes a key and asks an admin to add it.
+			hint = "make your key with tresor keygen -o ~/.config/tresor/identity, then send what tresor whoami --card prints to an admin of this vault (or set TRESOR_IDENTITY / TRESOR_IDENTITY_FILE, or pass --identity FILE)"
+		}
 	case errors.Is(err, crypto.ErrNamedFileMissing):
 		hint = "check the path; without --identity and TRESOR_IDENTITY_FILE tresor looks in the usual places"
 	case errors.Is(err, crypto.ErrPassphraseNeeded):
