@@ -97,6 +97,9 @@ Examples:
 					return err
 				}
 			}
+			if err := checkEnvSizes(env.Vars); err != nil {
+				return err
+			}
 			childEnv, err := mergeEnv(base, env.Vars, c.Bool("override"))
 			if err != nil {
 				return err

@@ -82,6 +82,9 @@ Examples:
 				return err
 			}
 			fmt.Fprintf(t.stderr, "tresor: set %s (version %d, readers: %s)\n", h.Name, h.Version, joinNames(h.Readers))
+			if h.Env != "" && !envStringFits(h.Env, value) {
+				t.note("warning: %s is %d KiB, more than one environment variable can hold (128 KiB): tresor exec refuses to export it; hand it over as a file with tresor exec --mount %s=%s_FILE", h.Name, (len(value)+1023)/1024, h.Name, h.Env)
+			}
 			return nil
 		},
 	}

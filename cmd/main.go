@@ -53,6 +53,15 @@ func Main(args []string) int {
 	return reportError(t, err)
 }
 
+// hintedError is an error of tresor's own (exit 1) with a hint.
+type hintedError struct{ msg, hint string }
+
+func (e *hintedError) Error() string { return e.msg }
+
+func hintedf(hint, format string, args ...any) error {
+	return &hintedError{msg: fmt.Sprintf(format, args...), hint: hint}
+}
+
 // usageError marks an error in how tresor was called (exit 2).
 type usageError struct{ msg, hint string }
 
@@ -106,6 +115,10 @@ func reportError(t *terminal, err error) int {
 		hint = "check the path; without --identity and TRESOR_IDENTITY_FILE tresor looks in the usual places"
 	case errors.Is(err, crypto.ErrPassphraseNeeded):
 		hint = "run it in a terminal, or give an unprotected identity in TRESOR_IDENTITY"
+	case errors.As(err, new(*hintedError)):
+		var he *hintedError
+		errors.As(err, &he)
+		hint = he.hint
 	default:
 		hint = vault.HintOf(err)
 	}
