@@ -230,6 +230,15 @@ func (v *Vault) Get(name string) ([]byte, *Secret, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if _, recorded := st.secrets[name]; !recorded && st.conflictOf(name) == nil {
+		switch there, err := v.exists(secretPath(name)); {
+		case err != nil:
+			return nil, nil, err // a symlink on the way, named
+		case there:
+			return nil, nil, st.checkFileHash(name, "") // "no journal entry records secret …"
+		}
+		return nil, nil, noSuchSecret(name, st)
+	}
 	sf, err := v.readSecretFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, recorded := st.secrets[name]; recorded {
