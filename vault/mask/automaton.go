@@ -29,6 +29,11 @@ type automaton struct {
 	class   [256]byte // bytes that no pattern tells apart share a class
 	rowNode []int32   // rowNode[i]: the node whose row starts at i*stride
 	states  []state   // states[id]: the state for node id
+
+	// pattern[id]: the index, in build's argument, of the pattern that
+	// node id spells (the first of equal ones), or -1. Only a Find reads
+	// it: masking needs no more than where a match starts.
+	pattern []int32
 }
 
 // A state is how a search refers to a node: a node with a dense row by the
@@ -67,19 +72,27 @@ const root = 0
 
 // build compiles patterns (non-empty, any order, duplicates allowed).
 func build(patterns [][]byte) *automaton {
-	ps := slices.Clone(patterns)
-	slices.SortFunc(ps, bytes.Compare)
-	ps = slices.CompactFunc(ps, bytes.Equal)
+	// Sorted by index, stably, so that of equal patterns the first given
+	// is the one a node records.
+	idx := make([]int32, len(patterns))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(i, j int32) int { return bytes.Compare(patterns[i], patterns[j]) })
 
 	// A first-child/next-sibling trie. Patterns are sorted, so a new child
 	// always sorts after its existing siblings and goes at the end.
 	type tnode struct {
 		first, last, next int32
+		pat               int32 // the pattern ending here, or -1
 		b                 byte
-		term              bool
 	}
-	t := []tnode{{first: -1, last: -1, next: -1}}
-	for _, p := range ps {
+	t := []tnode{{first: -1, last: -1, next: -1, pat: -1}}
+	for k, i := range idx {
+		p := patterns[i]
+		if k > 0 && bytes.Equal(p, patterns[idx[k-1]]) {
+			continue
+		}
 		v := int32(0)
 		for _, b := range p {
 			if c := t[v].last; c >= 0 && t[c].b == b {
@@ -87,7 +100,7 @@ func build(patterns [][]byte) *automaton {
 				continue
 			}
 			c := int32(len(t))
-			t = append(t, tnode{first: -1, last: -1, next: -1, b: b})
+			t = append(t, tnode{first: -1, last: -1, next: -1, pat: -1, b: b})
 			if t[v].last >= 0 {
 				t[t[v].last].next = c
 			} else {
@@ -96,15 +109,16 @@ func build(patterns [][]byte) *automaton {
 			t[v].last = c
 			v = c
 		}
-		t[v].term = true
+		t[v].pat = i
 	}
 
 	// Renumber breadth-first.
 	a := &automaton{
-		nodes:  make([]node, len(t)),
-		info:   make([]nodeInfo, len(t)),
-		label:  make([]byte, len(t)),
-		states: make([]state, len(t)),
+		nodes:   make([]node, len(t)),
+		info:    make([]nodeInfo, len(t)),
+		label:   make([]byte, len(t)),
+		states:  make([]state, len(t)),
+		pattern: make([]int32, len(t)),
 	}
 	lo := make([]int32, len(t))
 	hi := make([]int32, len(t))
@@ -118,7 +132,8 @@ func build(patterns [][]byte) *automaton {
 			order = append(order, c)
 		}
 		hi[v] = int32(len(order))
-		term[v] = t[old].term
+		term[v] = t[old].pat >= 0
+		a.pattern[v] = t[old].pat
 	}
 
 	// Failure links, out and hold, breadth-first so that everything a node

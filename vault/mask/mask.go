@@ -36,6 +36,7 @@ var ErrClosed = errors.New("mask: write after close")
 type Matcher struct {
 	a       *automaton
 	skipped int
+	origins []origin // by pattern, what Find reports (find.go)
 }
 
 // Compile builds the patterns for secrets: each value of at least MinLength
@@ -43,21 +44,24 @@ type Matcher struct {
 // padded and unpadded. The secrets are copied; the caller may clear them.
 func Compile(secrets [][]byte) *Matcher {
 	var patterns [][]byte
+	var origins []origin
 	skipped := 0
-	for _, s := range secrets {
+	for i, s := range secrets {
 		if len(s) < MinLength {
 			skipped++
 			continue
 		}
 		patterns = append(patterns, s)
+		origins = append(origins, origin{i, FormValue})
 		for _, enc := range encodings {
 			patterns = append(patterns, []byte(enc.EncodeToString(s)))
+			origins = append(origins, origin{i, FormBase64})
 		}
 	}
 	// build copies the bytes into its trie and dedupes (the padded and
 	// unpadded forms are equal when len(s) is a multiple of 3, and the
 	// standard and URL forms when no '+' or '/' occurs).
-	return &Matcher{a: build(patterns), skipped: skipped}
+	return &Matcher{a: build(patterns), skipped: skipped, origins: origins}
 }
 
 var encodings = []*base64.Encoding{
