@@ -20,10 +20,10 @@ type Form string
 // whole base64 forms; CompileScan's all of them.
 const (
 	FormValue      Form = "value"
-	FormBase64     Form = "base64"         // standard or URL alphabet, padded or not
+	FormBase64     Form = "base64"          // standard or URL alphabet, padded or not
 	FormBase64Part Form = "base64 (inside)" // inside a longer base64 stream, at any alignment
-	FormHex        Form = "hex"            // lower or upper case
-	FormURL        Form = "url-encoded"    // query or path escaping
+	FormHex        Form = "hex"             // lower or upper case
+	FormURL        Form = "url-encoded"     // query or path escaping
 )
 
 // An origin is what a pattern stands for: a secret, by its index in the
