@@ -1,0 +1,52 @@
+package vault
+
+import (
+	"errors"
+	"maps"
+	"slices"
+)
+
+// A ScanValue is a secret's value, for tresor scan to look for in files.
+type ScanValue struct {
+	Secret string
+	Value  []byte
+}
+
+// ScanValues decrypts every secret this identity reads, after verifying the
+// journal and checking each file against it, as Environment does (the same
+// warm path: early opens, the file key cache), without mapping the secrets
+// to variables. Secrets the identity cannot read are returned as skipped;
+// secrets with versions awaiting tresor resolve are left out (no one value
+// is the secret's). The values stay in memory: the caller clears them.
+func (v *Vault) ScanValues() ([]ScanValue, []Skipped, error) {
+	cache := v.loadFileKeyCache()
+	st, early, err := v.verifiedWhileOpening(Selector{}, cache)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := slices.Sorted(maps.Keys(st.secrets))
+	results := v.openVerified(names, early, cache, st)
+	var values []ScanValue
+	var skipped []Skipped
+	for i, name := range names {
+		r := results[i]
+		switch {
+		case errors.Is(r.err, ErrNoAccess):
+			skipped = append(skipped, Skipped{Name: name, Reason: "you are not a reader of it"})
+			continue
+		case r.err != nil:
+			for _, sv := range values {
+				clear(sv.Value)
+			}
+			return nil, nil, r.err
+		}
+		values = append(values, ScanValue{Secret: name, Value: r.value})
+	}
+	v.saveFileKeyCache(cache, st)
+	read := make([]string, len(values))
+	for i, sv := range values {
+		read[i] = sv.Secret
+	}
+	v.logAccess("scan", read)
+	return values, skipped, nil
+}
