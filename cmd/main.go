@@ -228,6 +228,7 @@ func commands(t *terminal) []*cli.Command {
 		envCommand(t),
 		importCommand(t),
 		verifyCommand(t),
+		scanCommand(t),
 		logCommand(t),
 		resolveCommand(t),
 		doctorCommand(t),

@@ -3,6 +3,7 @@ package mask
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"strings"
 )
@@ -56,13 +57,19 @@ func CompileScan(secrets [][]byte) *Matcher {
 		for _, enc := range encodings {
 			add(i, FormBase64, enc.EncodeToString(s))
 		}
-		for _, p := range base64Parts(s) {
-			add(i, FormBase64Part, p)
+		for k, p := range base64Parts(s) {
+			// At offset 0 the part is a prefix of the whole encoding,
+			// which is what a reader would call it.
+			f := FormBase64Part
+			if k%3 == 0 {
+				f = FormBase64
+			}
+			add(i, f, p)
 		}
 		h := hex.EncodeToString(s)
 		add(i, FormHex, h)
 		add(i, FormHex, strings.ToUpper(h))
-		for _, u := range []string{url.QueryEscape(string(s)), url.PathEscape(string(s))} {
+		for _, u := range urlForms(s) {
 			if u != string(s) {
 				add(i, FormURL, u)
 			}
@@ -90,6 +97,28 @@ func base64Parts(s []byte) []string {
 		}
 	}
 	return parts
+}
+
+// urlForms are s percent-encoded as Go's url package does, in a query and in
+// a path, and as strict encoders do (JavaScript's encodeURIComponent,
+// Python's quote): every byte that is not an unreserved character, with a
+// space as %20 or as '+'.
+func urlForms(s []byte) []string {
+	var strict strings.Builder
+	for _, b := range s {
+		switch {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', strings.IndexByte("-._~", b) >= 0:
+			strict.WriteByte(b)
+		default:
+			fmt.Fprintf(&strict, "%%%02X", b)
+		}
+	}
+	return []string{
+		url.QueryEscape(string(s)),
+		url.PathEscape(string(s)),
+		strict.String(),
+		strings.ReplaceAll(strict.String(), "%20", "+"),
+	}
 }
 
 // An Occurrence is where a secret occurs in the input to Find.

@@ -47,6 +47,8 @@ func TestFindForms(t *testing.T) {
 		{"HEX", strings.ToUpper(hex.EncodeToString(secret)), FormHex},
 		{"query escaped", "https://x.test/?p=" + url.QueryEscape(string(secret)), FormURL},
 		{"path escaped", "https://x.test/" + url.PathEscape(string(secret)), FormURL},
+		{"strictly escaped", "p=correct%20horse%2Fbattery%3Fstaple%2B1", FormURL},
+		{"strictly escaped, space as +", "p=correct+horse%2Fbattery%3Fstaple%2B1", FormURL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
