@@ -45,3 +45,19 @@ func TestPatterns(t *testing.T) {
 		})
 	}
 }
+
+// Every occurrence is found, on any line, however many lines hold a
+// pattern's literal without a match.
+func TestPatternsEveryLine(t *testing.T) {
+	tok := func(c string) string { return "ghp" + "_" + rep(c, 36) }
+	b := "ghp_ no\n" + tok("a") + " ghp_ " + tok("b") + "\nghp_\n\n" + tok("c")
+	got := findPatterns([]byte(b))
+	if len(got) != 3 {
+		t.Fatalf("found %v, want 3", got)
+	}
+	for i, c := range []string{"a", "b", "c"} {
+		if b[got[i].start:got[i].end] != tok(c) {
+			t.Errorf("match %d is %q", i, b[got[i].start:got[i].end])
+		}
+	}
+}

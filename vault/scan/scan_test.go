@@ -47,3 +47,19 @@ func TestVaultFiles(t *testing.T) {
 		t.Errorf("found %v, rest %d", found, len(rest))
 	}
 }
+
+// BenchmarkFile is one file of ordinary text against 1,000 secrets and the
+// patterns (tresor scan's cost per byte).
+func BenchmarkFile(b *testing.B) {
+	values := make([]Value, 1000)
+	for i := range values {
+		values[i] = Value{fmt.Sprint("app/s", i), []byte(fmt.Sprintf("secret-value-%08d-xyzzy", i*7919))}
+	}
+	s := NewScanner(values)
+	line := "2026-11-28T18:00:00Z INFO GET /api/v1/users 200 OK id=9f8e7d6c AKIDLIKE latency=183us user=alice region eu-west-1\n"
+	content := []byte(strings.Repeat(line, (1<<20)/len(line)))
+	b.SetBytes(int64(len(content)))
+	for b.Loop() {
+		s.File("f", content)
+	}
+}
