@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -52,6 +53,8 @@ func scriptParams(dir string) testscript.Params {
 			"lastentry": cmdLastEntry, // journal_script_test.go
 			"rehash":    cmdRehash,    // journal_script_test.go
 			"headerof":  cmdHeaderOf,  // journal_script_test.go
+
+			"reposnapshot": cmdRepoSnapshot, // hook_script_test.go
 		},
 	}
 }
@@ -81,8 +84,33 @@ func setupScriptEnv(env *testscript.Env) error {
 	for _, v := range []string{"TRESOR_TEST_AGE13", "TRESOR_TEST_AGE13_KEYGEN"} {
 		env.Setenv(v, os.Getenv(v))
 	}
+	// This repository, for scripts that build tresor from it as a user's
+	// tool would (the pre-commit framework), with the host's Go caches so
+	// that the build needs neither a download nor a cold compile.
+	if wd, err := os.Getwd(); err == nil {
+		env.Setenv("TRESOR_REPO_ROOT", wd)
+	}
+	for k, v := range hostGoEnv() {
+		env.Setenv(k, v)
+	}
 	return nil
 }
+
+// hostGoEnv is the go command's cache, proxy and toolchain settings here.
+var hostGoEnv = sync.OnceValue(func() map[string]string {
+	vars := []string{"GOCACHE", "GOMODCACHE", "GOPROXY", "GOSUMDB", "GOFLAGS", "GOTOOLCHAIN"}
+	out, err := exec.Command("go", append([]string{"env"}, vars...)...).Output()
+	if err != nil {
+		return nil // no go here: the scripts that need it skip
+	}
+	env := map[string]string{}
+	for i, v := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
+		if i < len(vars) && v != "" {
+			env[vars[i]] = v
+		}
+	}
+	return env
+})
 
 func scriptCondition(cond string) (bool, error) {
 	switch cond {
@@ -90,6 +118,15 @@ func scriptCondition(cond string) (bool, error) {
 		return os.Getenv("TRESOR_TEST_KEYRING") != "", nil
 	case "age13":
 		return os.Getenv("TRESOR_TEST_AGE13") != "", nil
+	case "scan":
+		// tresor scan is being built alongside the hook scripts that
+		// run it; they check the scan part only once it exists.
+		_, err := os.Stat(filepath.Join("cmd", "cmd_scan.go"))
+		return err == nil, nil
+	case "gitclone":
+		// This repository is a git clone (TRESOR_REPO_ROOT), not an export.
+		_, err := os.Stat(".git")
+		return err == nil, nil
 	}
 	if tool, ok := strings.CutPrefix(cond, "exec:"); ok {
 		_, err := exec.LookPath(tool)

@@ -228,6 +228,7 @@ func commands(t *terminal) []*cli.Command {
 		envCommand(t),
 		importCommand(t),
 		verifyCommand(t),
+		hookCommand(t),
 		scanCommand(t),
 		logCommand(t),
 		resolveCommand(t),
