@@ -28,8 +28,9 @@ func scanCommand(t *terminal) *cli.Command {
      keys, AWS access key ids, GitHub, GitLab, Slack and Stripe tokens, Google
      API keys, JWTs.
 Each finding names the file, the line and what matched (the secret's name or
-the pattern's), never the value. A line that contains tresor:allow is not
-reported. Without an identity, checks 2 to 4 still run and tresor says that
+the pattern's), never the value, and its fingerprint in brackets. A line
+that contains tresor:allow is not reported, nor a finding whose fingerprint
+.tresor/scan-allow.yaml lists (docs/formats.md). Without an identity, checks 2 to 4 still run and tresor says that
 exact-value matching was skipped.
 
 --staged (the default, and the pre-commit hook's mode) reads the files added
@@ -94,25 +95,28 @@ func runScan(c *cli.Context, t *terminal, mode string, paths []string) error {
 	}
 	rep.Files = len(files)
 
-	values, vaultPrefix, notes, err := scanValues(c, t, top)
+	values, vaultPrefix, allow, notes, err := scanValues(c, t, top)
 	if err != nil {
 		return err
 	}
 	rep.Notes = append(rep.Notes, notes...)
 	rest := files
+	var vaultFindings []scan.Finding
 	if vaultPrefix != "" {
-		var found []scan.Finding
-		found, rest = scan.VaultFiles(files, vaultPrefix, mode == "staged")
-		rep.Findings = append(rep.Findings, found...)
+		vaultFindings, rest = scan.VaultFiles(files, vaultPrefix, mode == "staged")
 	}
 	s := scan.NewScanner(values)
 	for _, v := range values {
 		clear(v.Value) // the scanner holds its own copy
 	}
+	if allow != nil {
+		s.Allow(allow.vaultID, allow.list)
+	}
 	rep.Secrets = len(values) - s.Skipped()
 	if n := s.Skipped(); n > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d secret value(s) shorter than 8 bytes are not looked for", n))
 	}
+	rep.Findings = append(rep.Findings, s.Filter(vaultFindings)...)
 	for _, f := range rest {
 		rep.Findings = append(rep.Findings, s.File(f.Path, f.Content)...)
 	}
@@ -133,7 +137,7 @@ func runScan(c *cli.Context, t *terminal, mode string, paths []string) error {
 		}
 	}
 	if len(rep.Findings) > 0 {
-		return hintedf("take them out of what you commit (git restore --staged FILE unstages a file); a line meant to stay can say tresor:allow",
+		return hintedf("take them out of what you commit (git restore --staged FILE unstages a file); a line meant to stay can say tresor:allow, or list the [fingerprint] in .tresor/scan-allow.yaml",
 			"scan found %d problem(s), listed above", len(rep.Findings))
 	}
 	return nil
@@ -145,23 +149,29 @@ func formatFinding(f scan.Finding) string {
 	if f.Line > 0 {
 		where = fmt.Sprintf("%s:%d", f.File, f.Line)
 	}
+	var line string
 	switch f.Kind {
 	case scan.KindSecret:
-		return fmt.Sprintf("%s: the value of secret %s (%s): %s", where, f.What, f.Form, f.Masked)
+		line = fmt.Sprintf("%s: the value of secret %s (%s): %s", where, f.What, f.Form, f.Masked)
 	case scan.KindPattern:
-		return fmt.Sprintf("%s: looks like a credential (%s): %s", where, f.What, f.Masked)
+		line = fmt.Sprintf("%s: looks like a credential (%s): %s", where, f.What, f.Masked)
+	default:
+		line = fmt.Sprintf("%s: %s", where, f.What)
 	}
-	return fmt.Sprintf("%s: %s", where, f.What)
+	if f.Fingerprint != "" {
+		line += " [" + f.Fingerprint + "]"
+	}
+	return line
 }
 
 // scanValues finds the vault and reads the values the identity can read.
 // Without a vault or an identity, there are no values, and a note says why.
 // vaultPrefix is the vault directory relative to top, with a trailing '/'
 // ("" when there is no vault in this work tree).
-func scanValues(c *cli.Context, t *terminal, top string) (values []scan.Value, vaultPrefix string, notes []string, err error) {
+func scanValues(c *cli.Context, t *terminal, top string) (values []scan.Value, vaultPrefix string, allow *scanAllow, notes []string, err error) {
 	dir, err := vaultDir(c)
 	if err != nil {
-		return nil, "", []string{"no vault found: only credential formats are looked for"}, nil
+		return nil, "", nil, []string{"no vault found: only credential formats are looked for"}, nil
 	}
 	if top != "" {
 		if rel, err := filepath.Rel(top, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
@@ -170,23 +180,32 @@ func scanValues(c *cli.Context, t *terminal, top string) (values []scan.Value, v
 	}
 	v, err := openVault(c, t)
 	if err != nil {
-		return nil, vaultPrefix, nil, err
+		return nil, vaultPrefix, nil, nil, err
 	}
 	defer v.Close()
+	b, err := v.ScanAllowFile(scan.MaxAllowFileSize)
+	if err != nil {
+		return nil, vaultPrefix, nil, nil, err
+	}
+	list, err := scan.ParseAllowList(b)
+	if err != nil {
+		return nil, vaultPrefix, nil, nil, hintedf("each entry is a fingerprint tresor scan printed (docs/formats.md)", "%v", err)
+	}
+	allow = &scanAllow{vaultID: v.File.ID, list: list}
 	plugins, err := v.Plugins()
 	if err != nil {
-		return nil, vaultPrefix, nil, err
+		return nil, vaultPrefix, nil, nil, err
 	}
 	id, err := findIdentity(c, t, plugins)
 	if err != nil {
-		return nil, vaultPrefix, []string{"exact-value matching skipped: " + oneLine(err.Error())}, nil
+		return nil, vaultPrefix, allow, []string{"exact-value matching skipped: " + oneLine(err.Error())}, nil
 	}
 	v.SetIdentity(id.Identity)
 	// A vault that fails verification is an error (exit 3), as for every
 	// read: nothing in it is trusted, and nothing should be committed.
 	read, skipped, err := v.ScanValues()
 	if err != nil {
-		return nil, vaultPrefix, nil, err
+		return nil, vaultPrefix, nil, nil, err
 	}
 	if len(skipped) > 0 {
 		notes = append(notes, fmt.Sprintf("%d secret(s) you cannot read are not looked for", len(skipped)))
@@ -195,7 +214,14 @@ func scanValues(c *cli.Context, t *terminal, top string) (values []scan.Value, v
 	for i, r := range read {
 		values[i] = scan.Value{Secret: r.Secret, Value: r.Value}
 	}
-	return values, vaultPrefix, notes, nil
+	return values, vaultPrefix, allow, notes, nil
+}
+
+// scanAllow is what lets findings through: the vault's scan-allow.yaml, and
+// the id that keys its fingerprints.
+type scanAllow struct {
+	vaultID string
+	list    *scan.AllowList
 }
 
 // readScanPaths reads the files named on the command line. A file inside

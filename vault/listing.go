@@ -77,7 +77,7 @@ func (l *vaultListing) judge(v *Vault, p string, d fs.DirEntry) (why string, ski
 	top, rest, nested := strings.Cut(p, "/")
 	if !nested {
 		switch {
-		case p == vaultFileName || p == policyFileName:
+		case p == vaultFileName || p == policyFileName || p == ScanAllowFileName:
 			if !t.IsRegular() {
 				return "is not a regular file", true
 			}
@@ -102,7 +102,7 @@ func (l *vaultListing) judge(v *Vault, p string, d fs.DirEntry) (why string, ski
 		case isTempName(p):
 			return "", false
 		}
-		return "is not part of a tresor vault (only vault.yaml, policy.yaml, .gitattributes, secrets/ and journal/ are)", true
+		return "is not part of a tresor vault (only vault.yaml, policy.yaml, scan-allow.yaml, .gitattributes, secrets/ and journal/ are)", true
 	}
 	if top != secretsDir {
 		return "", true

@@ -8,6 +8,10 @@ import (
 	"github.com/tresor-dev/tresor/format"
 )
 
+// ScanAllowFileName is the file, in the vault directory, of the findings
+// tresor scan lets through (vault/scan reads it).
+const ScanAllowFileName = "scan-allow.yaml"
+
 // ScanFileProblem says why a file git would commit at rel, a path relative
 // to the vault directory, with content, is no part of the vault's format,
 // or "" if it is. It is listVault's judgement (listing.go) for a file in
@@ -21,7 +25,7 @@ func ScanFileProblem(rel string, content []byte) string {
 	}
 	if !nested {
 		switch rel {
-		case vaultFileName, policyFileName:
+		case vaultFileName, policyFileName, ScanAllowFileName:
 			return ""
 		case ".gitattributes":
 			if !bytes.Equal(content, []byte(gitattributes)) {
@@ -34,7 +38,7 @@ func ScanFileProblem(rel string, content []byte) string {
 			}
 			return ""
 		}
-		return "is not part of a tresor vault (only vault.yaml, policy.yaml, .gitattributes, secrets/ and journal/ are)"
+		return "is not part of a tresor vault (only vault.yaml, policy.yaml, scan-allow.yaml, .gitattributes, secrets/ and journal/ are)"
 	}
 	switch top {
 	case journalDir:
@@ -63,7 +67,7 @@ func ScanFileProblem(rel string, content []byte) string {
 	case legacyLocalDir:
 		return "is an earlier tresor's per-clone state (never to be committed)"
 	}
-	return "is not part of a tresor vault (only vault.yaml, policy.yaml, .gitattributes, secrets/ and journal/ are)"
+	return "is not part of a tresor vault (only vault.yaml, policy.yaml, scan-allow.yaml, .gitattributes, secrets/ and journal/ are)"
 }
 
 // IsSecretFile reports whether rel, relative to the vault directory, is

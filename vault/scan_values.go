@@ -2,6 +2,7 @@ package vault
 
 import (
 	"errors"
+	"io/fs"
 	"maps"
 	"slices"
 )
@@ -49,4 +50,14 @@ func (v *Vault) ScanValues() ([]ScanValue, []Skipped, error) {
 	}
 	v.logAccess("scan", read)
 	return values, skipped, nil
+}
+
+// ScanAllowFile returns scan-allow.yaml's bytes, at most limit of them, or
+// nil when the vault has none. (vault/scan parses it.)
+func (v *Vault) ScanAllowFile(limit int64) ([]byte, error) {
+	b, err := v.readFile(ScanAllowFileName, limit)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
 }

@@ -38,6 +38,9 @@ type Finding struct {
 	// character of a known value narrows it down. For a pattern, its first
 	// characters (the issuer's public prefix, mostly) and *****.
 	Masked string `json:"masked,omitempty"`
+	// Fingerprint names the finding in scan-allow.yaml (see Fingerprint);
+	// empty without a vault.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // A Value is a secret to look for.
@@ -51,6 +54,36 @@ type Value struct {
 type Scanner struct {
 	m     *mask.Matcher // nil: no values
 	names []string      // by index in the list compiled
+
+	vaultID string     // keys fingerprints; "" without a vault
+	allow   *AllowList // findings let through
+}
+
+// Allow makes the scanner fingerprint its findings with the vault's id, and
+// leave out those that allow lists.
+func (s *Scanner) Allow(vaultID string, allow *AllowList) {
+	s.vaultID, s.allow = vaultID, allow
+}
+
+// keep fingerprints f and reports whether it is to be reported.
+func (s *Scanner) keep(f *Finding, matched []byte) bool {
+	if s.vaultID == "" {
+		return true
+	}
+	f.Fingerprint = Fingerprint(s.vaultID, *f, matched)
+	return !s.allow.Allows(f.Fingerprint)
+}
+
+// Filter fingerprints findings made elsewhere (VaultFiles) and leaves out
+// those allowed.
+func (s *Scanner) Filter(findings []Finding) []Finding {
+	var out []Finding
+	for _, f := range findings {
+		if s.keep(&f, nil) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // NewScanner compiles values (which it copies) into one matcher. Values
@@ -91,7 +124,10 @@ func (s *Scanner) File(path string, content []byte) []Finding {
 				return true
 			}
 			seen[[2]int{line, o.Secret}] = true
-			out = append(out, Finding{File: path, Line: line, Kind: KindSecret, What: s.names[o.Secret], Form: string(o.Form), Masked: mask.Replacement})
+			f := Finding{File: path, Line: line, Kind: KindSecret, What: s.names[o.Secret], Form: string(o.Form), Masked: mask.Replacement}
+			if s.keep(&f, nil) {
+				out = append(out, f)
+			}
 			return true
 		})
 	}
@@ -100,7 +136,10 @@ func (s *Scanner) File(path string, content []byte) []Finding {
 		if lines.allowed(line) || s.isValue(content[p.start:p.end]) {
 			continue
 		}
-		out = append(out, Finding{File: path, Line: line, Kind: KindPattern, What: p.name, Masked: maskPattern(content[p.start:p.end])})
+		f := Finding{File: path, Line: line, Kind: KindPattern, What: p.name, Masked: maskPattern(content[p.start:p.end])}
+		if s.keep(&f, content[p.start:p.end]) {
+			out = append(out, f)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	return out
