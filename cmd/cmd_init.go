@@ -74,6 +74,15 @@ Examples:
 				fmt.Fprintf(w, "  identity: %s key from %s\n", id.Kind(), id.Source)
 			}
 			fmt.Fprintf(w, "  genesis:  %s\n", v.File.Genesis)
+			// Secret files name tresor's diff and merge drivers; git falls
+			// back to its text merge (conflict markers) until they exist.
+			if !vault.InGitWorkTree(v.Dir) {
+				// --vault outside git: nothing to configure
+			} else if _, err := vault.GitSetup(v.Dir); err == nil {
+				fmt.Fprintf(w, "  git:      diff and merge drivers configured (other clones run %s)\n", vault.GitSetupCommand)
+			} else {
+				t.note("warning: git drivers not configured: %s; run %s", oneLine(err.Error()), vault.GitSetupCommand)
+			}
 			fmt.Fprintf(w, "next: store a secret with  printf %%s \"$VALUE\" | tresor set app/api-key\n")
 			fmt.Fprintf(w, "      then commit the vault:  git add %s && git commit\n", relOrAbs(v.Dir))
 			return nil

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -69,6 +70,9 @@ Examples:
 				printFindings(t, rep.Findings)
 				for _, n := range rep.Notes {
 					fmt.Fprintf(t.stderr, "tresor: note: %s\n", n)
+				}
+				if slices.ContainsFunc(rep.Findings, func(f vault.Finding) bool { return f.Conflict }) {
+					noteGitSetup(t, v.Dir) // a merge happened: the drivers matter
 				}
 				if rep.OK() {
 					fmt.Fprintf(t.stdout, "ok: %d journal entries, %d secrets, genesis %s\n", rep.Entries, rep.Secrets, rep.Genesis)

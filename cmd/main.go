@@ -233,6 +233,7 @@ func commands(t *terminal) []*cli.Command {
 		logCommand(t),
 		resolveCommand(t),
 		doctorCommand(t),
+		gitCommand(t),
 		demoCommand(t),
 		versionCommand(t),
 		completionCommand(t),

@@ -24,7 +24,14 @@ type InitOptions struct {
 
 // Files tresor writes at init besides the policy and vault.yaml.
 const (
-	gitattributes = "# tresor: secret files name tresor's diff and merge drivers (git falls back to text while they are not configured)\n*.secret diff=tresor merge=tresor\n"
+	// gitattributes names tresor's drivers for secret files (tresor git
+	// setup configures them in each clone), and has git merge policy.yaml
+	// as a binary file: a conflict keeps one side whole, never markers
+	// (see docs/decisions.md).
+	gitattributes = "# tresor: secret files use tresor's diff and merge drivers (tresor git setup configures them in each clone); policy.yaml merges without conflict markers\n*.secret diff=tresor merge=tresor\n/policy.yaml merge=binary\n"
+	// legacyGitattributes is what versions before the policy.yaml line
+	// wrote; such a file is still accepted as part of the vault.
+	legacyGitattributes = "# tresor: secret files name tresor's diff and merge drivers (git falls back to text while they are not configured)\n*.secret diff=tresor merge=tresor\n"
 	// legacyGitignore is what versions that kept per-clone state in
 	// local/ wrote; such a file is still accepted as part of the vault.
 	legacyGitignore = "# tresor: this machine's caches, lock and access log\nlocal/\n"

@@ -85,7 +85,7 @@ func (l *vaultListing) judge(v *Vault, p string, d fs.DirEntry) (why string, ski
 		case p == ".gitattributes":
 			// It tells git how to diff and merge secret files: a push must
 			// not change what git runs on them.
-			if b, err := v.readFile(p, 4096); err != nil || !bytes.Equal(b, []byte(gitattributes)) {
+			if b, err := v.readFile(p, 4096); err != nil || !bytes.Equal(b, []byte(gitattributes)) && !bytes.Equal(b, []byte(legacyGitattributes)) {
 				return "is not the .gitattributes tresor writes (restore it: git checkout -- " + DirName + "/.gitattributes)", true
 			}
 			return "", false

@@ -149,7 +149,7 @@ func (v *Vault) loadPolicy() error {
 	}
 	p, err := format.ParsePolicy(b)
 	if err != nil {
-		return &Problem{class: damagedClass(err), cause: err, hint: "policy.yaml is written by tresor; restore it with git (git checkout -- " + DirName + "/policy.yaml)"}
+		return &Problem{class: damagedClass(err), cause: err, hint: "policy.yaml is written by tresor; restore it with git (git checkout -- " + DirName + "/policy.yaml, or during a merge git checkout --ours -- " + DirName + "/policy.yaml)"}
 	}
 	v.Policy = p
 	v.policyHash = h

@@ -1,0 +1,69 @@
+package vault
+
+import (
+	"os/exec"
+	"strings"
+)
+
+// gitDriverConfig is the clone configuration that the drivers named in
+// .tresor/.gitattributes need. git config is not cloned, so every clone
+// sets it (tresor git setup; init does it for the clone it runs in).
+// The textconv output is never cached (diff.tresor.cachetextconv stays
+// unset): git would store it in refs/notes/textconv/tresor, and with
+// TRESOR_DIFF_PLAINTEXT=1 that would be plaintext in the object store.
+var gitDriverConfig = []struct{ key, value string }{
+	{"diff.tresor.textconv", "tresor git textconv"},
+	{"merge.tresor.name", "tresor secret files (never writes conflict markers)"},
+	{"merge.tresor.driver", "tresor git merge %O %A %B %P"},
+}
+
+// GitSetupCommand is the command that configures a clone for the vault.
+const GitSetupCommand = "tresor git setup"
+
+// GitSetup configures the diff and merge drivers in the local git config of
+// the clone the vault is in, and returns the keys it changed (none when the
+// clone was set up already).
+func GitSetup(vaultDir string) (changed []string, err error) {
+	if _, ok := findGitDir(vaultDir); !ok {
+		return nil, problemf(nil, "run it inside the git work tree that holds the vault",
+			"%s is not in a git work tree", vaultDir)
+	}
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		return nil, problemf(nil, "install git", "git is not installed: %v", err)
+	}
+	for _, kv := range gitDriverConfig {
+		cur, err := runGit(gitPath, vaultDir, "config", "--local", "--get", kv.key)
+		if err == nil && strings.TrimSuffix(string(cur), "\n") == kv.value {
+			continue
+		}
+		if _, err := runGit(gitPath, vaultDir, "config", "--local", kv.key, kv.value); err != nil {
+			return changed, err
+		}
+		changed = append(changed, kv.key)
+	}
+	return changed, nil
+}
+
+// GitSetupMissing reports whether the vault is in a git clone whose config
+// lacks tresor's merge driver: a merge there would fall back to git's text
+// merge and write conflict markers into secret files. It runs one git
+// process, so only commands that write or check call it, never get or exec.
+func GitSetupMissing(vaultDir string) bool {
+	if _, ok := findGitDir(vaultDir); !ok {
+		return false
+	}
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		return false
+	}
+	// Exit 1 (and no output) means the key is not set.
+	out, err := runGit(gitPath, vaultDir, "config", "--get", "merge.tresor.driver")
+	return err != nil && len(out) == 0
+}
+
+// InGitWorkTree reports whether dir is inside a git work tree.
+func InGitWorkTree(dir string) bool {
+	_, ok := findGitDir(dir)
+	return ok
+}
