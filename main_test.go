@@ -118,11 +118,6 @@ func scriptCondition(cond string) (bool, error) {
 		return os.Getenv("TRESOR_TEST_KEYRING") != "", nil
 	case "age13":
 		return os.Getenv("TRESOR_TEST_AGE13") != "", nil
-	case "scan":
-		// tresor scan is being built alongside the hook scripts that
-		// run it; they check the scan part only once it exists.
-		_, err := os.Stat(filepath.Join("cmd", "cmd_scan.go"))
-		return err == nil, nil
 	case "gitclone":
 		// This repository is a git clone (TRESOR_REPO_ROOT), not an export.
 		_, err := os.Stat(".git")

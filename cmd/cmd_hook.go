@@ -76,7 +76,7 @@ func runHookInstall(c *cli.Context, t *terminal) error {
 	if err != nil {
 		return err
 	}
-	h := githook.Hook{Vault: githook.VaultPath(top, vdir), Scan: c.App.Command("scan") != nil}
+	h := githook.Hook{Vault: githook.VaultPath(top, vdir), Scan: true}
 	res, err := githook.Install(dir, h, c.Bool("force"))
 	if errors.Is(err, githook.ErrNotOurs) {
 		return hintedf("move one of them away, or pass --force to replace both", "%v", err)
