@@ -139,3 +139,19 @@ func TestLegacyGitattributesAccepted(t *testing.T) {
 		}
 	}
 }
+
+// Whatever git hands the merge driver, the result is one side's bytes
+// whole (never a mix, never markers), and a conflict keeps ours.
+func FuzzMergeSecretFiles(f *testing.F) {
+	f.Add([]byte(""), []byte("a"), []byte("b"))
+	f.Add([]byte("tresor: secret/v1\nname: x\n---\n"), []byte("<<<<<<< ours\n"), []byte("tresor: secret/v1\n"))
+	f.Fuzz(func(t *testing.T, base, ours, theirs []byte) {
+		m := MergeSecretFiles(base, ours, theirs, nil)
+		if !bytes.Equal(m.Result, ours) && !bytes.Equal(m.Result, theirs) {
+			t.Fatal("result is neither side")
+		}
+		if !m.Clean && !bytes.Equal(m.Result, ours) {
+			t.Fatal("a conflict did not keep ours")
+		}
+	})
+}
