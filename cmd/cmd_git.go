@@ -155,6 +155,8 @@ func gitTextconv(c *cli.Context, t *terminal, file string) error {
 		return err
 	}
 	switch {
+	case id == nil:
+		fmt.Fprintln(w, "value: (not decrypted: no identity found)")
 	case errors.Is(err, vault.ErrNotReader):
 		fmt.Fprintln(w, "value: (not a reader)")
 	case err != nil:
