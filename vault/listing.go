@@ -85,7 +85,7 @@ func (l *vaultListing) judge(v *Vault, p string, d fs.DirEntry) (why string, ski
 		case p == ".gitattributes":
 			// It tells git how to diff and merge secret files: a push must
 			// not change what git runs on them.
-			if b, err := v.readFile(p, 4096); err != nil || !bytes.Equal(b, []byte(gitattributes)) && !bytes.Equal(b, []byte(legacyGitattributes)) {
+			if b, err := v.readFile(p, 4096); err != nil || !isTresorGitattributes(b) {
 				return "is not the .gitattributes tresor writes (restore it: git checkout -- " + DirName + "/.gitattributes)", true
 			}
 			return "", false
@@ -130,6 +130,12 @@ func (l *vaultListing) judge(v *Vault, p string, d fs.DirEntry) (why string, ski
 	}
 	l.names = append(l.names, secret)
 	return "", false
+}
+
+// isTresorGitattributes reports whether b is a .gitattributes tresor
+// writes, now or in an earlier version.
+func isTresorGitattributes(b []byte) bool {
+	return bytes.Equal(b, []byte(gitattributes)) || bytes.Equal(b, []byte(legacyGitattributes))
 }
 
 // isTempName reports whether a file name is one of a write's temporary

@@ -28,7 +28,7 @@ func ScanFileProblem(rel string, content []byte) string {
 		case vaultFileName, policyFileName, ScanAllowFileName:
 			return ""
 		case ".gitattributes":
-			if !bytes.Equal(content, []byte(gitattributes)) {
+			if !isTresorGitattributes(content) {
 				return "is not the .gitattributes tresor writes"
 			}
 			return ""

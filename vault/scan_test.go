@@ -55,6 +55,10 @@ func TestScanFileProblem(t *testing.T) {
 			t.Errorf("%s: %s, want part of the format", rel, why)
 		}
 	}
+	// the .gitattributes of vaults made before the merge driver's policy line
+	if why := ScanFileProblem(".gitattributes", []byte(legacyGitattributes)); why != "" {
+		t.Errorf("legacy .gitattributes: %s", why)
+	}
 	for _, tt := range []struct{ rel, content, want string }{
 		{"secrets/app/a.secret", "plaintext", "does not parse"},
 		{"secrets/app/.a.secret.swp", "x", "no .secret extension"},
