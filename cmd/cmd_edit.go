@@ -44,7 +44,7 @@ Example:
 			if err := format.ValidateName(name); err != nil {
 				return err
 			}
-			v, _, err := openWithIdentity(c, t)
+			v, _, err := openForWrite(c, t)
 			if err != nil {
 				return err
 			}

@@ -79,7 +79,7 @@ Examples:
 			if err != nil {
 				return fmt.Errorf("%s: %w", importSourceName(file), err)
 			}
-			v, _, err := openWithIdentity(c, t)
+			v, _, err := openForWrite(c, t)
 			if err != nil {
 				return err
 			}

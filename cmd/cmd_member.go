@@ -62,7 +62,7 @@ Examples:
 					if recipient == "" {
 						return usagef("the new member runs tresor whoami --card and sends you the text", "tresor member add needs --card or --recipient")
 					}
-					v, _, err := openWithIdentity(c, t)
+					v, _, err := openForWrite(c, t)
 					if err != nil {
 						return err
 					}
@@ -100,7 +100,7 @@ Example:
 					if err != nil {
 						return err
 					}
-					v, _, err := openWithIdentity(c, t)
+					v, _, err := openForWrite(c, t)
 					if err != nil {
 						return err
 					}

@@ -112,7 +112,7 @@ Example:
 					if err != nil {
 						return fmt.Errorf("reading %s: %w", path, unwrapPathErr(err))
 					}
-					v, _, err := openWithIdentity(c, t)
+					v, _, err := openForWrite(c, t)
 					if err != nil {
 						return err
 					}

@@ -34,7 +34,7 @@ Examples:
 			if c.NArg() > 1 {
 				return usagef("", "tresor reencrypt takes at most one PREFIX")
 			}
-			v, _, err := openWithIdentity(c, t)
+			v, _, err := openForWrite(c, t)
 			if err != nil {
 				return err
 			}

@@ -22,7 +22,7 @@ Example:
 			if err != nil {
 				return err
 			}
-			v, _, err := openWithIdentity(c, t)
+			v, _, err := openForWrite(c, t)
 			if err != nil {
 				return err
 			}
@@ -52,7 +52,7 @@ Example:
 			if c.NArg() != 2 {
 				return usagef("tresor mv OLD NEW", "tresor mv takes two names, got %d arguments", c.NArg())
 			}
-			v, _, err := openWithIdentity(c, t)
+			v, _, err := openForWrite(c, t)
 			if err != nil {
 				return err
 			}

@@ -53,7 +53,7 @@ Examples:
 				}
 				opts.Description = &d
 			}
-			v, _, err := openWithIdentity(c, t)
+			v, _, err := openForWrite(c, t)
 			if err != nil {
 				return err
 			}

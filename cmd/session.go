@@ -69,6 +69,17 @@ func findIdentity(c *cli.Context, t *terminal, plugins []string) (*crypto.Found,
 	return found, err
 }
 
+// openForWrite is openWithIdentity for commands that change the vault: in a
+// clone whose git lacks tresor's merge driver, the first of them says so
+// once (the changes they make are what later merges carry).
+func openForWrite(c *cli.Context, t *terminal) (*vault.Vault, *crypto.Found, error) {
+	v, id, err := openWithIdentity(c, t)
+	if err == nil && v.GitSetupNoteDue() {
+		t.note("note: this clone's git has no tresor merge driver (a merge would write conflict markers into secret files); run %s (said once per clone)", vault.GitSetupCommand)
+	}
+	return v, id, err
+}
+
 // openWithIdentity opens the vault and sets the user's identity on it.
 func openWithIdentity(c *cli.Context, t *terminal) (*vault.Vault, *crypto.Found, error) {
 	v, err := openVault(c, t)

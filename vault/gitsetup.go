@@ -67,3 +67,23 @@ func InGitWorkTree(dir string) bool {
 	_, ok := findGitDir(dir)
 	return ok
 }
+
+// gitSetupNoted is the per-clone state file that records that this clone
+// was checked for the drivers, so that the note is said once.
+const gitSetupNoted = "git-setup-checked"
+
+// GitSetupNoteDue reports, the first time a command that writes asks in a
+// clone, whether that clone lacks the drivers; after that, false (one note
+// per clone, one git process once).
+func (v *Vault) GitSetupNoteDue() bool {
+	cs, err := v.state()
+	if err != nil {
+		return false
+	}
+	if _, err := cs.root.Lstat(gitSetupNoted); err == nil {
+		return false
+	}
+	missing := GitSetupMissing(v.Dir)
+	cs.write(gitSetupNoted, nil)
+	return missing
+}
