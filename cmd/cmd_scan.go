@@ -192,13 +192,25 @@ func scanValues(c *cli.Context, t *terminal, top string) (values []scan.Value, v
 		return nil, vaultPrefix, nil, nil, hintedf("each entry is a fingerprint tresor scan printed (docs/formats.md)", "%v", err)
 	}
 	allow = &scanAllow{vaultID: v.File.ID, list: list}
+	if b != nil {
+		signed, hash, err := v.ScanAllowSigned(b)
+		if err != nil {
+			return nil, vaultPrefix, nil, nil, err
+		}
+		if !signed {
+			if allow.list, err = scan.ParseAllowList(nil); err != nil {
+				return nil, vaultPrefix, nil, nil, err
+			}
+			notes = append(notes, "scan-allow.yaml is not approved in the signed policy, so its allowances are ignored: an admin approves it with settings: {scan-allow: "+hash+"} in the policy (tresor policy show > p.yaml, edit, tresor policy apply p.yaml)")
+		}
+	}
 	plugins, err := v.Plugins()
 	if err != nil {
 		return nil, vaultPrefix, nil, nil, err
 	}
 	id, err := findIdentity(c, t, plugins)
 	if err != nil {
-		return nil, vaultPrefix, allow, []string{"exact-value matching skipped: " + oneLine(err.Error())}, nil
+		return nil, vaultPrefix, allow, append(notes, "exact-value matching skipped: "+oneLine(err.Error())), nil
 	}
 	v.SetIdentity(id.Identity)
 	// A vault that fails verification is an error (exit 3), as for every

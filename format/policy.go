@@ -39,6 +39,10 @@ type Settings struct {
 	// though they change how programs start or load code (see
 	// vault's list of such names).
 	AllowEnv Names `yaml:"allow-env,omitempty"`
+	// ScanAllow is the SHA-256 ("sha256:<hex>") of .tresor/scan-allow.yaml
+	// as an admin approved it: tresor scan applies its allowances only
+	// then, so that a push cannot let a leak through the hook.
+	ScanAllow string `yaml:"scan-allow,omitempty"`
 }
 
 // PluginAllowed reports whether the signed settings allow the age plugin name.
@@ -216,7 +220,7 @@ func (s *Settings) validate() error {
 	if s == nil {
 		return nil
 	}
-	if s.Plugins == nil && s.Generate == "" && s.AllowEnv == nil {
+	if s.Plugins == nil && s.Generate == "" && s.AllowEnv == nil && s.ScanAllow == "" {
 		return errors.New("settings: empty (leave it out)")
 	}
 	for _, pl := range s.Plugins {
@@ -231,6 +235,9 @@ func (s *Settings) validate() error {
 		if _, err := ParseGenerator(s.Generate); err != nil {
 			return fmt.Errorf("settings generate: %w", err)
 		}
+	}
+	if h, ok := strings.CutPrefix(s.ScanAllow, "sha256:"); s.ScanAllow != "" && (!ok || !IsHash(h)) {
+		return fmt.Errorf("settings: scan-allow must be sha256:<64 hex digits>")
 	}
 	for _, n := range s.AllowEnv {
 		if !ValidEnvName(n) {
@@ -326,7 +333,7 @@ func (p *Policy) Clone() *Policy {
 		c.Rules = append(c.Rules, Rule{Path: r.Path, Read: slices.Clone(r.Read), Write: slices.Clone(r.Write)})
 	}
 	if p.Settings != nil {
-		c.Settings = &Settings{Plugins: slices.Clone(p.Settings.Plugins), Generate: p.Settings.Generate, AllowEnv: slices.Clone(p.Settings.AllowEnv)}
+		c.Settings = &Settings{Plugins: slices.Clone(p.Settings.Plugins), Generate: p.Settings.Generate, AllowEnv: slices.Clone(p.Settings.AllowEnv), ScanAllow: p.Settings.ScanAllow}
 	}
 	return c
 }
@@ -359,7 +366,7 @@ func DecodePolicy(b []byte) (*Policy, error) {
 	p.Admins = norm(p.Admins)
 	if s := p.Settings; s != nil {
 		s.Plugins, s.AllowEnv = norm(s.Plugins), norm(s.AllowEnv)
-		if len(s.Plugins) == 0 && len(s.AllowEnv) == 0 && s.Generate == "" {
+		if len(s.Plugins) == 0 && len(s.AllowEnv) == 0 && s.Generate == "" && s.ScanAllow == "" {
 			p.Settings = nil
 		}
 	}

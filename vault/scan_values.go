@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+
+	"github.com/tresor-dev/tresor/crypto"
 )
 
 // A ScanValue is a secret's value, for tresor scan to look for in files.
@@ -60,4 +62,18 @@ func (v *Vault) ScanAllowFile(limit int64) ([]byte, error) {
 		return nil, nil
 	}
 	return b, err
+}
+
+// ScanAllowSigned reports whether scan-allow.yaml's bytes b are the ones
+// an admin approved in the signed policy (settings: {scan-allow:
+// sha256:…}), after verifying the journal, and returns their hash: the file
+// is committed like any other, and a push must not be able to let a leak
+// through the hook with it.
+func (v *Vault) ScanAllowSigned(b []byte) (signed bool, hash string, err error) {
+	hash = crypto.FileHash(b)
+	if _, err := v.verifiedForRead(); err != nil {
+		return false, hash, err
+	}
+	s := v.Policy.Settings
+	return s != nil && s.ScanAllow == hash, hash, nil
 }
