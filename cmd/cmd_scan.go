@@ -84,9 +84,9 @@ func runScan(c *cli.Context, t *terminal, mode string, paths []string) error {
 	var files []scan.File
 	switch mode {
 	case "staged":
-		files, err = scan.Staged(c.Context, top)
+		files, err = scan.Staged(top)
 	case "all":
-		files, err = scan.Tracked(c.Context, top)
+		files, err = scan.Tracked(top)
 	default:
 		files, err = readScanPaths(paths, top)
 	}

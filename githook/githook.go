@@ -1,6 +1,7 @@
 // Package githook installs tresor's pre-commit hook into a git repository.
 // Hooks are git's files, outside the vault, so this is not package vault's
-// business; it knows nothing of vaults beyond the directory to name.
+// business; it knows nothing of vaults beyond the directory to name (it
+// starts git through vault.Git, the one place tresor runs git).
 package githook
 
 import (
@@ -9,9 +10,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/tresor-dev/tresor/vault"
 )
 
 const (
@@ -111,17 +113,9 @@ func TopLevel(workDir string) (string, error) {
 }
 
 func gitOutput(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := vault.Git(dir, nil, args...)
 	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
+		return "", err
 	}
 	return strings.TrimSpace(string(out)), nil
 }

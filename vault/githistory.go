@@ -3,13 +3,9 @@ package vault
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/tresor-dev/tresor/format"
 )
@@ -26,9 +22,6 @@ type journalHistory struct {
 	show func(name, commit string) ([]byte, error)
 }
 
-// gitHistoryTimeout bounds each git command verify runs.
-const gitHistoryTimeout = 2 * time.Minute
-
 // readJournalHistory runs git (the real one, as the user has it) on the
 // work tree the vault is in. Outside git, or with no git installed, it
 // returns a history that is not in git. Only the clone's own git
@@ -38,12 +31,11 @@ func readJournalHistory(vaultDir string) (*journalHistory, error) {
 	if _, ok := findGitDir(vaultDir); !ok {
 		return h, nil
 	}
-	gitPath, err := exec.LookPath("git")
-	if err != nil {
+	if _, err := exec.LookPath("git"); err != nil {
 		return h, nil
 	}
 	jdir := filepath.Join(vaultDir, journalDir)
-	run := func(args ...string) ([]byte, error) { return runGit(gitPath, jdir, args...) }
+	run := func(args ...string) ([]byte, error) { return Git(jdir, nil, args...) }
 	// One process for three questions (each costs a fork and exec, which
 	// a fresh clone's exec pays): in a work tree? shallow? any commit?
 	out, err := run("rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--verify", "-q", "HEAD")
@@ -95,34 +87,13 @@ func readJournalHistory(vaultDir string) (*journalHistory, error) {
 	return h, sc.Err()
 }
 
-// runGit runs git in dir with the clone's own configuration (nothing in
-// the work tree configures git) and returns its output; an error carries
-// the first line git printed on stderr.
-func runGit(gitPath, dir string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), gitHistoryTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, gitPath, append([]string{"-C", dir, "-c", "core.quotePath=true", "--no-pager"}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return out, errors.New("git " + args[0] + ": " + firstLine(stderr.String()))
-	}
-	return out, nil
-}
-
 // gitTracked returns the vault-relative paths git tracks under the vault,
 // and whether git could tell (false outside git).
 func gitTracked(vaultDir string) (map[string]bool, bool) {
 	if _, ok := findGitDir(vaultDir); !ok {
 		return nil, false
 	}
-	gitPath, err := exec.LookPath("git")
-	if err != nil {
-		return nil, false
-	}
-	out, err := runGit(gitPath, vaultDir, "ls-files", "-z", "--", ".")
+	out, err := Git(vaultDir, nil, "ls-files", "-z", "--", ".")
 	if err != nil {
 		return nil, false
 	}
@@ -137,15 +108,6 @@ func gitTracked(vaultDir string) (map[string]bool, bool) {
 
 // gitRestore puts a tracked vault file back as the index has it.
 func gitRestore(vaultDir, rel string) error {
-	gitPath, err := exec.LookPath("git")
-	if err != nil {
-		return err
-	}
-	_, err = runGit(gitPath, vaultDir, "checkout", "--", rel)
+	_, err := Git(vaultDir, nil, "checkout", "--", rel)
 	return err
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
 }

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"errors"
 	"os/exec"
 	"strings"
 )
@@ -28,16 +29,15 @@ func GitSetup(vaultDir string) (changed []string, err error) {
 		return nil, problemf(nil, "run it inside the git work tree that holds the vault",
 			"%s is not in a git work tree", vaultDir)
 	}
-	gitPath, err := exec.LookPath("git")
-	if err != nil {
+	if _, err := exec.LookPath("git"); err != nil {
 		return nil, problemf(nil, "install git", "git is not installed: %v", err)
 	}
 	for _, kv := range gitDriverConfig {
-		cur, err := runGit(gitPath, vaultDir, "config", "--local", "--get", kv.key)
+		cur, err := Git(vaultDir, nil, "config", "--local", "--get", kv.key)
 		if err == nil && strings.TrimSuffix(string(cur), "\n") == kv.value {
 			continue
 		}
-		if _, err := runGit(gitPath, vaultDir, "config", "--local", kv.key, kv.value); err != nil {
+		if _, err := Git(vaultDir, nil, "config", "--local", kv.key, kv.value); err != nil {
 			return changed, err
 		}
 		changed = append(changed, kv.key)
@@ -53,13 +53,9 @@ func GitSetupMissing(vaultDir string) bool {
 	if _, ok := findGitDir(vaultDir); !ok {
 		return false
 	}
-	gitPath, err := exec.LookPath("git")
-	if err != nil {
-		return false
-	}
 	// Exit 1 (and no output) means the key is not set.
-	out, err := runGit(gitPath, vaultDir, "config", "--get", "merge.tresor.driver")
-	return err != nil && len(out) == 0
+	out, err := Git(vaultDir, nil, "config", "--get", "merge.tresor.driver")
+	return err != nil && !errors.Is(err, ErrNoGit) && len(out) == 0
 }
 
 // InGitWorkTree reports whether dir is inside a git work tree.

@@ -3,16 +3,16 @@ package scan
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/tresor-dev/tresor/vault"
 )
 
 // A File is a file's content to scan.
@@ -36,8 +36,8 @@ type stagedBlob struct {
 // Staged returns the files added or modified in git's index of the work
 // tree at top, as they are staged (not as the work tree has them): what the
 // next commit would record. Submodules are not files and are left out.
-func Staged(ctx context.Context, top string) ([]File, error) {
-	out, err := git(ctx, top, nil, "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-ext-diff", "--diff-filter=AM")
+func Staged(top string) ([]File, error) {
+	out, err := vault.Git(top, nil, "diff", "--cached", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-ext-diff", "--diff-filter=AM")
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func Staged(ctx context.Context, top string) ([]File, error) {
 	for _, b := range blobs {
 		req.WriteString(b.blob + "\n")
 	}
-	out, err = git(ctx, top, &req, "cat-file", "--batch")
+	out, err = vault.Git(top, &req, "cat-file", "--batch")
 	if err != nil {
 		return nil, err
 	}
@@ -70,8 +70,8 @@ func Staged(ctx context.Context, top string) ([]File, error) {
 // Tracked returns git's tracked files in the work tree at top, with their
 // content in the work tree. Files that are not regular there (deleted,
 // symlinks, submodules) are left out.
-func Tracked(ctx context.Context, top string) ([]File, error) {
-	out, err := git(ctx, top, nil, "ls-files", "-z")
+func Tracked(top string) ([]File, error) {
+	out, err := vault.Git(top, nil, "ls-files", "-z")
 	if err != nil {
 		return nil, err
 	}
@@ -162,22 +162,6 @@ func parseBatch(b []byte, n int) ([][]byte, error) {
 			return nil, errors.New("git cat-file: output ends early")
 		}
 		out = append(out, content[:size])
-	}
-	return out, nil
-}
-
-func git(ctx context.Context, dir string, stdin io.Reader, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "--no-pager"}, args...)...)
-	cmd.Stdin = stdin
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if i := strings.IndexByte(msg, '\n'); i >= 0 {
-			msg = msg[:i]
-		}
-		return nil, fmt.Errorf("git %s failed: %v %s", args[0], err, msg)
 	}
 	return out, nil
 }
