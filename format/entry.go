@@ -19,6 +19,7 @@ const (
 	ActionInit      = "vault.init"
 	ActionSet       = "secret.set"
 	ActionRotate    = "secret.rotate"
+	ActionMeta      = "secret.meta"
 	ActionRemove    = "secret.rm"
 	ActionMove      = "secret.mv"
 	ActionResolve   = "secret.resolve"
@@ -26,7 +27,7 @@ const (
 	ActionReencrypt = "reencrypt"
 )
 
-var knownActions = []string{ActionInit, ActionSet, ActionRotate, ActionRemove, ActionMove, ActionResolve, ActionPolicy, ActionReencrypt}
+var knownActions = []string{ActionInit, ActionSet, ActionRotate, ActionMeta, ActionRemove, ActionMove, ActionResolve, ActionPolicy, ActionReencrypt}
 
 // An Entry is one signed change in the journal. It carries names, hashes,
 // member names, versions and the (public) policy, never secret material.

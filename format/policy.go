@@ -43,6 +43,18 @@ type Settings struct {
 	// as an admin approved it: tresor scan applies its allowances only
 	// then, so that a push cannot let a leak through the hook.
 	ScanAllow string `yaml:"scan-allow,omitempty"`
+	// Rotation are defaults per path glob (first match wins) for secrets
+	// whose header sets no rotation period, generator or rotator.
+	Rotation []RotationDefault `yaml:"rotation,omitempty"`
+	// Rotators are the commands rotate may run, by name; a secret's header
+	// names one, never a command.
+	Rotators RotatorMap `yaml:"rotators,omitempty"`
+	// Expired is warn (default) or block: what get, env and exec do with
+	// an expired secret.
+	Expired string `yaml:"expired,omitempty"`
+	// ExpiringWithin is how early status lists a secret as expiring
+	// (default 14d).
+	ExpiringWithin Duration `yaml:"expiring-within,omitempty"`
 }
 
 // PluginAllowed reports whether the signed settings allow the age plugin name.
@@ -220,8 +232,11 @@ func (s *Settings) validate() error {
 	if s == nil {
 		return nil
 	}
-	if s.Plugins == nil && s.Generate == "" && s.AllowEnv == nil && s.ScanAllow == "" {
+	if s.Plugins == nil && s.Generate == "" && s.AllowEnv == nil && s.ScanAllow == "" && s.rotationEmpty() {
 		return errors.New("settings: empty (leave it out)")
+	}
+	if err := s.validateRotation(); err != nil {
+		return err
 	}
 	for _, pl := range s.Plugins {
 		if !pluginPattern.MatchString(pl) {
@@ -334,6 +349,7 @@ func (p *Policy) Clone() *Policy {
 	}
 	if p.Settings != nil {
 		c.Settings = &Settings{Plugins: slices.Clone(p.Settings.Plugins), Generate: p.Settings.Generate, AllowEnv: slices.Clone(p.Settings.AllowEnv), ScanAllow: p.Settings.ScanAllow}
+		p.Settings.cloneRotation(c.Settings)
 	}
 	return c
 }
@@ -366,7 +382,7 @@ func DecodePolicy(b []byte) (*Policy, error) {
 	p.Admins = norm(p.Admins)
 	if s := p.Settings; s != nil {
 		s.Plugins, s.AllowEnv = norm(s.Plugins), norm(s.AllowEnv)
-		if len(s.Plugins) == 0 && len(s.AllowEnv) == 0 && s.Generate == "" && s.ScanAllow == "" {
+		if len(s.Plugins) == 0 && len(s.AllowEnv) == 0 && s.Generate == "" && s.ScanAllow == "" && s.rotationEmpty() {
 			p.Settings = nil
 		}
 	}

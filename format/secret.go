@@ -47,7 +47,15 @@ type Rotation struct {
 	Rotated   time.Time
 	Expires   time.Time
 	Generator *Generator
-	Exposed   string
+	// Rotator names a rotator of the signed policy's settings: never a
+	// command.
+	Rotator string
+	// Exposed says why the current value may be known to someone who is
+	// no longer a reader; rotation clears it.
+	Exposed string
+	// Pending is when a two-phase rotation began: the payload holds the
+	// new value beside the current one until the rotator succeeds.
+	Pending time.Time
 }
 
 // A SecretFile is a parsed secret file: its header, the exact header bytes
@@ -91,7 +99,9 @@ func (s *SecretFile) Marshal() []byte {
 //	  rotated: 2026-11-25T18:40:00Z
 //	  expires: 2027-01-01T00:00:00Z
 //	  generator: {kind: password, length: 32, charset: alnum}
+//	  rotator: pg-app
 //	  exposed: "member dev-laptop removed 2026-12-01"
+//	  pending: 2026-11-25T18:40:00Z   (a two-phase rotation in progress)
 func (h *SecretHeader) marshal() []byte {
 	var b strings.Builder
 	b.Grow(256)
@@ -119,17 +129,23 @@ func (h *SecretHeader) marshal() []byte {
 			b.WriteString("  expires: " + r.Expires.Format(time.RFC3339) + "\n")
 		}
 		if g := r.Generator; g != nil {
-			b.WriteString("  generator: {kind: password, length: " + strconv.Itoa(g.Length) + ", charset: " + g.Charset + "}\n")
+			b.WriteString("  generator: " + g.mapping() + "\n")
+		}
+		if r.Rotator != "" {
+			b.WriteString("  rotator: " + r.Rotator + "\n")
 		}
 		if r.Exposed != "" {
 			b.WriteString("  exposed: " + yamlScalar(r.Exposed) + "\n")
+		}
+		if !r.Pending.IsZero() {
+			b.WriteString("  pending: " + r.Pending.Format(time.RFC3339) + "\n")
 		}
 	}
 	return []byte(b.String())
 }
 
 func (r *Rotation) empty() bool {
-	return r.Every == "" && r.Rotated.IsZero() && r.Expires.IsZero() && r.Generator == nil && r.Exposed == ""
+	return r.Every == "" && r.Rotated.IsZero() && r.Expires.IsZero() && r.Generator == nil && r.Rotator == "" && r.Exposed == "" && r.Pending.IsZero()
 }
 
 // ParseSecret parses a secret file.
@@ -232,9 +248,20 @@ func parseSecretHeader(s string) (*SecretHeader, error) {
 			}
 			r.Generator = g
 		}
+		if v, ok := l.field("  rotator"); ok {
+			if ValidateMemberName(v) != nil {
+				return nil, errors.New("rotator: bad name")
+			}
+			r.Rotator = v
+		}
 		if v, ok := l.field("  exposed"); ok {
 			if r.Exposed, err = parseScalar(v); err != nil || r.Exposed == "" {
 				return nil, errors.New("exposed: bad value")
+			}
+		}
+		if _, ok := l.peekField("  pending"); ok {
+			if r.Pending, err = parseTimeField(l, "  pending"); err != nil {
+				return nil, err
 			}
 		}
 		if r.empty() {
@@ -258,27 +285,6 @@ func parseTimeField(l *docLines, key string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%s: not an RFC 3339 UTC time in whole seconds", strings.TrimSpace(key))
 	}
 	return t, nil
-}
-
-// parseGeneratorMapping reads "{kind: password, length: N, charset: C}".
-func parseGeneratorMapping(v string) (*Generator, error) {
-	rest, ok := strings.CutPrefix(v, "{kind: password, length: ")
-	if !ok || !strings.HasSuffix(rest, "}") {
-		return nil, errors.New("generator: expected {kind: password, length: N, charset: C}")
-	}
-	n, cs, ok := strings.Cut(strings.TrimSuffix(rest, "}"), ", charset: ")
-	if !ok {
-		return nil, errors.New("generator: expected {kind: password, length: N, charset: C}")
-	}
-	length, err := parseCount(n)
-	if err != nil {
-		return nil, fmt.Errorf("generator: %w", err)
-	}
-	g, err := ParseGenerator(strconv.Itoa(length) + ":" + cs)
-	if err != nil {
-		return nil, err
-	}
-	return &g, nil
 }
 
 // ErrUnknownVersion is wrapped when a file names a format tresor doesn't know.
@@ -314,16 +320,19 @@ func (h *SecretHeader) validate() error {
 				return err
 			}
 		}
-		if !r.Rotated.IsZero() && !isUTCSecond(r.Rotated) || !r.Expires.IsZero() && !isUTCSecond(r.Expires) {
+		if !r.Rotated.IsZero() && !isUTCSecond(r.Rotated) || !r.Expires.IsZero() && !isUTCSecond(r.Expires) || !r.Pending.IsZero() && !isUTCSecond(r.Pending) {
 			return errors.New("rotation times must be UTC with whole seconds")
 		}
 		if err := ValidateDescription(r.Exposed); err != nil {
 			return err
 		}
 		if g := r.Generator; g != nil {
-			if _, err := ParseGenerator(g.String()); err != nil {
+			if err := g.Check(); err != nil {
 				return err
 			}
+		}
+		if r.Rotator != "" && ValidateMemberName(r.Rotator) != nil {
+			return fmt.Errorf("rotator %q is not a valid name", r.Rotator)
 		}
 	}
 	return nil

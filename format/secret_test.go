@@ -33,8 +33,10 @@ func fullHeader() format.SecretHeader {
 			Every:     "90d",
 			Rotated:   t0,
 			Expires:   time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
-			Generator: &format.Generator{Length: 32, Charset: "alnum"},
+			Generator: &format.Generator{Kind: "password", Length: 32, Charset: "alnum"},
+			Rotator:   "pg-app",
 			Exposed:   "member dev-laptop removed 2026-12-01",
+			Pending:   time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
 		},
 	}
 }
@@ -57,7 +59,9 @@ rotation:
   rotated: 2026-11-25T18:40:00Z
   expires: 2027-01-01T00:00:00Z
   generator: {kind: password, length: 32, charset: alnum}
+  rotator: pg-app
   exposed: "member dev-laptop removed 2026-12-01"
+  pending: 2026-11-26T00:00:00Z
 ---
 ` + testArmor
 

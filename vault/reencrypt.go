@@ -140,7 +140,7 @@ func (v *Vault) reencryptOne(name string, st *verifiedState, actor string, isAdm
 	if !isAdmin && !slices.Contains(v.Policy.WritersOf(name), actor) {
 		return nil, "you are neither a writer of it nor an admin", nil
 	}
-	value, err := v.open(sf)
+	vals, err := v.openPayload(sf)
 	if errors.Is(err, ErrNoAccess) {
 		return nil, "you are not a reader of it (readers: " + joinOrNone(sf.Header.Readers) + ")", nil
 	}
@@ -148,7 +148,7 @@ func (v *Vault) reencryptOne(name string, st *verifiedState, actor string, isAdm
 		return nil, "", err
 	}
 	h := newHeader(name, sf, v.timeNow())
-	file, err = v.seal(&h, value)
+	file, err = v.sealPayload(&h, vals)
 	if err != nil {
 		return nil, err.Error(), nil
 	}

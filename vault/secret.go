@@ -101,6 +101,16 @@ func newHeader(name string, old *format.SecretFile, now time.Time) format.Secret
 // seal encrypts value under header h to the readers the policy gives h.Name,
 // binding the header, and returns the file bytes. It sets h.Readers.
 func (v *Vault) seal(h *format.SecretHeader, value []byte) ([]byte, error) {
+	return v.sealPayload(h, format.Payload{Value: value})
+}
+
+// sealPayload is seal for a value with the previous and pending values a
+// rotation keeps beside it (vals.Value, vals.Previous, vals.Pending; its
+// other fields are ignored).
+func (v *Vault) sealPayload(h *format.SecretHeader, vals format.Payload) ([]byte, error) {
+	if len(vals.Value)+len(vals.Previous)+len(vals.Pending) > format.MaxValueSize {
+		return nil, problemf(nil, "", "%s: the value with its previous and pending values is larger than 1 MiB", h.Name)
+	}
 	readers, recipients, err := v.readersFor(h.Name)
 	if err != nil {
 		return nil, err
@@ -110,7 +120,7 @@ func (v *Vault) seal(h *format.SecretHeader, value []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	payload := format.Payload{HeaderSHA256: crypto.HashHex(sf.HeaderBytes), Value: value}
+	payload := format.Payload{HeaderSHA256: crypto.HashHex(sf.HeaderBytes), Value: vals.Value, Previous: vals.Previous, Pending: vals.Pending}
 	var armored []byte
 	if rk, ok := v.writerReadKey(recipients); ok {
 		payload.ReadKeyID, payload.ReadKey = rk.ID, rk.Key
@@ -314,29 +324,49 @@ func (v *Vault) openCached(sf *format.SecretFile, fileSHA [32]byte, cache *crypt
 // it reads nothing of the vault but the file, so it may run while the
 // journal is verified (and the policy reloaded).
 func (v *Vault) decryptSecret(sf *format.SecretFile, fileSHA [32]byte, cache *crypto.FileKeyCache) ([]byte, error) {
+	p, err := v.decryptPayload(sf, fileSHA, cache)
+	return p.Value, err
+}
+
+// openPayload is open, returning the whole envelope: the value and the
+// previous and pending values a rotation keeps beside it. Every rewrite of
+// a file that keeps its value (reencrypt, mv, meta) carries them over.
+func (v *Vault) openPayload(sf *format.SecretFile) (format.Payload, error) {
+	if mine := v.myMembers(); mine != nil && !namesOneOf(sf.Header.Readers, mine) {
+		return format.Payload{}, v.notReaderError(sf.Header)
+	}
+	p, err := v.decryptPayload(sf, [32]byte{}, nil)
+	if errors.Is(err, crypto.ErrNotRecipient) {
+		return format.Payload{}, v.notReaderError(sf.Header)
+	}
+	return p, err
+}
+
+// decryptPayload decrypts and checks a secret file's envelope.
+func (v *Vault) decryptPayload(sf *format.SecretFile, fileSHA [32]byte, cache *crypto.FileKeyCache) (format.Payload, error) {
 	name := sf.Header.Name
 	if v.identity == nil {
-		return nil, problemf(ErrNoAccess, "", "no identity to decrypt %s", name)
+		return format.Payload{}, problemf(ErrNoAccess, "", "no identity to decrypt %s", name)
 	}
-	plain, err := crypto.DecryptCached(sf.Armored, fileSHA, v.identity, cache, v.readKeys, format.MaxValueSize+200)
+	plain, err := crypto.DecryptCached(sf.Armored, fileSHA, v.identity, cache, v.readKeys, format.MaxValueSize+300)
 	switch {
 	case errors.Is(err, crypto.ErrNotRecipient):
-		return nil, err
+		return format.Payload{}, err
 	case errors.Is(err, crypto.ErrTampered):
-		return nil, wrapProblem(ErrVerify, err, "restore it with git, or run tresor verify", "secret %s", name)
+		return format.Payload{}, wrapProblem(ErrVerify, err, "restore it with git, or run tresor verify", "secret %s", name)
 	case err != nil:
-		return nil, fmt.Errorf("decrypting %s: %w", name, err)
+		return format.Payload{}, fmt.Errorf("decrypting %s: %w", name, err)
 	}
 	p, err := format.ParsePayload(plain)
 	if err != nil {
-		return nil, wrapProblem(ErrVerify, err, "", "secret %s", name)
+		return format.Payload{}, wrapProblem(ErrVerify, err, "", "secret %s", name)
 	}
 	if p.HeaderSHA256 != crypto.HashHex(sf.HeaderBytes) {
-		return nil, problemf(ErrVerify, "headers change only by re-encryption; restore it with git",
+		return format.Payload{}, problemf(ErrVerify, "headers change only by re-encryption; restore it with git",
 			"secret %s: the header was changed after encryption", name)
 	}
 	v.learnReadKey(p)
-	return p.Value, nil
+	return p, nil
 }
 
 // notReaderError judges a file this identity has no stanza in: tampering
@@ -474,12 +504,12 @@ func (v *Vault) Move(from, to string) (*Secret, error) {
 		if err := v.checkEnvClaim(EnvClaim{Secret: to, Env: old.Header.Env}, st, from); err != nil {
 			return err
 		}
-		value, err := v.open(old)
+		vals, err := v.openPayload(old)
 		if err != nil {
 			return err
 		}
 		h := newHeader(to, old, v.timeNow())
-		file, err := v.seal(&h, value)
+		file, err := v.sealPayload(&h, vals)
 		if err != nil {
 			return err
 		}

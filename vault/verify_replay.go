@@ -497,7 +497,7 @@ func authorize(pn *policyNode, e *format.SignedEntry) string {
 		if !p.IsAdmin(e.Actor) {
 			return fmt.Sprintf("member %s changed the policy but is not an admin", e.Actor)
 		}
-	case format.ActionSet, format.ActionRotate, format.ActionRemove, format.ActionResolve:
+	case format.ActionSet, format.ActionRotate, format.ActionMeta, format.ActionRemove, format.ActionResolve:
 		if !writer(e.Target) {
 			return fmt.Sprintf("member %s wrote %s but is not a writer of it", e.Actor, e.Target)
 		}
@@ -528,7 +528,7 @@ func authorize(pn *policyNode, e *format.SignedEntry) string {
 // concurrent policy may have chosen, so it is not judged here.)
 func readersAsPolicy(pn *policyNode, e *format.SignedEntry) string {
 	switch e.Action {
-	case format.ActionSet, format.ActionRotate, format.ActionMove:
+	case format.ActionSet, format.ActionRotate, format.ActionMeta, format.ActionMove:
 	default:
 		return ""
 	}
@@ -547,7 +547,7 @@ func readersAsPolicy(pn *policyNode, e *format.SignedEntry) string {
 // "" for removal.
 func writesOf(e *format.SignedEntry) map[string]string {
 	switch e.Action {
-	case format.ActionSet, format.ActionRotate, format.ActionResolve:
+	case format.ActionSet, format.ActionRotate, format.ActionMeta, format.ActionResolve:
 		return map[string]string{e.Target: e.File}
 	case format.ActionRemove:
 		return map[string]string{e.Target: ""}
