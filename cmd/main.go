@@ -28,7 +28,7 @@ const (
 	exitUsage      = 2
 	exitVerify     = 3
 	exitNoIdentity = 4
-	// 5 (status check failed) belongs to tresor status, not built yet.
+	exitStatus     = 5 // status check failed (vault.ErrStatus)
 )
 
 const exitCodesHelp = `EXIT CODES:
@@ -83,6 +83,8 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, vault.ErrVerify), errors.Is(err, crypto.ErrTampered):
 		return exitVerify
+	case errors.Is(err, vault.ErrStatus):
+		return exitStatus
 	case errors.Is(err, vault.ErrNoAccess), errors.As(err, &noID), errors.Is(err, crypto.ErrNotRecipient),
 		errors.Is(err, crypto.ErrPassphraseNeeded), errors.Is(err, crypto.ErrBadPassphrase),
 		errors.Is(err, crypto.ErrNamedFileMissing):

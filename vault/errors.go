@@ -20,6 +20,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrDenied: the policy does not allow this member to make the change (exit 1).
 	ErrDenied = errors.New("not allowed by the policy")
+	// ErrStatus: a status check failed: a secret is expired and the signed
+	// settings block expired secrets, or tresor status --fail-on matched
+	// (exit 5).
+	ErrStatus = errors.New("status check failed")
 
 	// errNotRegular: a FIFO, device, socket or directory where tresor
 	// expects a file. It is never opened in a way that could block.
