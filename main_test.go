@@ -55,6 +55,8 @@ func scriptParams(dir string) testscript.Params {
 			"headerof":  cmdHeaderOf,  // journal_script_test.go
 
 			"reposnapshot": cmdRepoSnapshot, // hook_script_test.go
+
+			"pg": cmdPG, // pg_script_test.go
 		},
 	}
 }
@@ -118,6 +120,8 @@ func scriptCondition(cond string) (bool, error) {
 		return os.Getenv("TRESOR_TEST_KEYRING") != "", nil
 	case "age13":
 		return os.Getenv("TRESOR_TEST_AGE13") != "", nil
+	case "postgres":
+		return postgresCondition() // pg_script_test.go
 	case "gitclone":
 		// This repository is a git clone (TRESOR_REPO_ROOT), not an export.
 		_, err := os.Stat(".git")
