@@ -47,11 +47,15 @@ const pgSuperuser = "tresor_super"
 // the newest /usr/lib/postgresql/<version>/bin (Debian keeps the server off
 // PATH), else PATH.
 var pgTools = sync.OnceValues(func() (map[string]string, error) {
+	return findPGTools(os.Getenv("TRESOR_TEST_PGBIN"), "/usr/lib/postgresql/*/bin", exec.LookPath)
+})
+
+func findPGTools(binDir, debianGlob string, lookPath func(string) (string, error)) (map[string]string, error) {
 	var dirs []string
-	if d := os.Getenv("TRESOR_TEST_PGBIN"); d != "" {
-		dirs = append(dirs, d)
+	if binDir != "" {
+		dirs = append(dirs, binDir)
 	}
-	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	found, _ := filepath.Glob(debianGlob)
 	slices.SortFunc(found, func(a, b string) int { return pgVersionOf(b) - pgVersionOf(a) })
 	dirs = append(dirs, found...)
 	tools := map[string]string{}
@@ -64,7 +68,7 @@ var pgTools = sync.OnceValues(func() (map[string]string, error) {
 			}
 		}
 		if tools[name] == "" {
-			if p, err := exec.LookPath(name); err == nil {
+			if p, err := lookPath(name); err == nil {
 				tools[name] = p
 			} else {
 				missing = append(missing, name)
@@ -75,7 +79,7 @@ var pgTools = sync.OnceValues(func() (map[string]string, error) {
 		return nil, fmt.Errorf("PostgreSQL %s not found in /usr/lib/postgresql/*/bin or PATH (Debian: apt-get install postgresql, which ./scripts/test does; or set TRESOR_TEST_PGBIN)", strings.Join(missing, ", "))
 	}
 	return tools, nil
-})
+}
 
 func pgVersionOf(binDir string) int {
 	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
@@ -91,8 +95,13 @@ func isExecutable(p string) bool {
 // them the scenario skips on a developer's machine, but in CI (CI set, as
 // every CI service does) it fails: a gate that silently skips is no gate.
 func postgresCondition() (bool, error) {
-	if _, err := pgTools(); err != nil {
-		if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
+	_, err := pgTools()
+	return postgresPresent(err, os.Getenv("CI"))
+}
+
+func postgresPresent(toolsErr error, ci string) (bool, error) {
+	if err := toolsErr; err != nil {
+		if ci != "" && ci != "false" && ci != "0" {
 			return false, fmt.Errorf("CI=%s and %v", ci, err)
 		}
 		return false, nil
