@@ -14,8 +14,11 @@ added after it; when stdout is a pipe or file nothing is added.
 
 Examples:
    tresor get prod/db/password
-   tresor get tls/key > server.key`,
-		Flags: withGlobal(),
+   tresor get tls/key > server.key
+   tresor get prod/db/password --previous   (the value before the last rotate)`,
+		Flags: withGlobal(
+			&cli.BoolFlag{Name: "previous", Usage: "print the value the last tresor rotate replaced"},
+		),
 		Action: func(c *cli.Context) error {
 			name, err := oneArg(c, "NAME")
 			if err != nil {
@@ -26,7 +29,11 @@ Examples:
 				return err
 			}
 			defer v.Close()
-			value, _, err := v.Get(name)
+			get := v.Get
+			if c.Bool("previous") {
+				get = v.GetPrevious
+			}
+			value, _, err := get(name)
 			if err != nil {
 				return err
 			}

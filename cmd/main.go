@@ -226,6 +226,7 @@ func commands(t *terminal) []*cli.Command {
 		memberCommand(t),
 		policyCommand(t),
 		reencryptCommand(t),
+		rotateCommand(t),
 		execCommand(t),
 		envCommand(t),
 		importCommand(t),
