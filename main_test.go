@@ -56,7 +56,8 @@ func scriptParams(dir string) testscript.Params {
 
 			"reposnapshot": cmdRepoSnapshot, // hook_script_test.go
 
-			"pg": cmdPG, // pg_script_test.go
+			"pg":      cmdPG,      // pg_script_test.go
+			"romount": cmdROMount, // readonly_script_test.go
 		},
 	}
 }
@@ -122,6 +123,8 @@ func scriptCondition(cond string) (bool, error) {
 		return os.Getenv("TRESOR_TEST_AGE13") != "", nil
 	case "postgres":
 		return postgresCondition() // pg_script_test.go
+	case "romount":
+		return canROMount(), nil // readonly_script_test.go
 	case "gitclone":
 		// This repository is a git clone (TRESOR_REPO_ROOT), not an export.
 		_, err := os.Stat(".git")

@@ -49,8 +49,14 @@ Examples:
 					fmt.Fprintln(t.stdout, "the vault verifies")
 				}
 			}
+			if rep.ReadOnly && len(rep.Repairs) > 0 {
+				t.note("this checkout is read-only: nothing was repaired; run tresor doctor in a writable clone of the same commit")
+			}
 			if !rep.Verify.OK() {
 				return verifyFailed(len(rep.Verify.Findings))
+			}
+			if rep.ReadOnly && len(rep.Repairs) > 0 {
+				return hintedf("run tresor doctor in a writable clone of the same commit", "this checkout is read-only: nothing was repaired")
 			}
 			return nil
 		},

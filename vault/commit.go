@@ -30,24 +30,33 @@ type change struct {
 // withLock runs fn holding the vault's lock, after re-reading the policy so
 // that fn decides on the state it will change.
 func (v *Vault) withLock(fn func() error) error {
-	st, err := v.state()
+	unlock, err := v.lock()
 	if err != nil {
 		return err
 	}
-	f, err := st.openFile("lock", os.O_RDWR|os.O_CREATE)
-	if err != nil {
-		return fmt.Errorf("opening the vault lock: %w", unwrapPath(err))
-	}
-	defer f.Close()
-	if err := lockFile(f); err != nil {
-		return fmt.Errorf("locking the vault: %w", err)
-	}
-	defer unlockFile(f)
+	defer unlock()
 	if err := v.loadPolicy(); err != nil {
 		return err
 	}
 	defer v.saveState()
 	return fn()
+}
+
+// lock takes the vault's lock and returns what releases it.
+func (v *Vault) lock() (unlock func(), err error) {
+	st, err := v.state()
+	if err != nil {
+		return nil, err
+	}
+	f, err := st.openFile("lock", os.O_RDWR|os.O_CREATE)
+	if err != nil {
+		return nil, fmt.Errorf("opening the vault lock: %w", unwrapPath(err))
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking the vault: %w", err)
+	}
+	return func() { unlockFile(f); f.Close() }, nil
 }
 
 // writeLocked runs fn holding the lock, after verifying the vault: a write

@@ -26,6 +26,9 @@ type Repair struct {
 type DoctorReport struct {
 	Repairs []Repair      `json:"repairs"`
 	Verify  *VerifyReport `json:"verify"`
+	// ReadOnly: the checkout could not be written, so doctor only
+	// explained what it would repair.
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 // Doctor explains what interrupted changes left behind and, with repair,
@@ -36,7 +39,19 @@ type DoctorReport struct {
 // removed. Nothing that a journal entry does not vouch for is kept.
 func (v *Vault) Doctor(repair bool) (*DoctorReport, error) {
 	rep := &DoctorReport{Repairs: []Repair{}}
-	err := v.withLock(func() error {
+	locked := v.withLock
+	if repair {
+		// A read-only checkout cannot be repaired, but it can be explained.
+		if unlock, err := v.lock(); err == nil {
+			unlock()
+		} else if isReadOnly(err) {
+			repair, rep.ReadOnly = false, true
+		}
+	}
+	if !repair {
+		locked = v.checkLocked
+	}
+	err := locked(func() error {
 		before, err := v.verifyLocked(VerifyOptions{})
 		if err != nil {
 			return err

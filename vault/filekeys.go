@@ -2,6 +2,8 @@ package vault
 
 import (
 	"encoding/hex"
+	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/tresor-dev/tresor/crypto"
@@ -21,6 +23,9 @@ func (v *Vault) identityLocalPath(kind string) string {
 // fs.ErrNotExist.
 func (v *Vault) readState(name string, limit int64) ([]byte, error) {
 	st, err := v.state()
+	if err != nil && v.readOnly && isReadOnly(err) {
+		return nil, fmt.Errorf("%s: a read-only checkout keeps no state: %w", name, fs.ErrNotExist)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -29,6 +34,9 @@ func (v *Vault) readState(name string, limit int64) ([]byte, error) {
 
 // writeState atomically replaces a per-clone state file.
 func (v *Vault) writeState(name string, data []byte) error {
+	if v.readOnly {
+		return nil
+	}
 	st, err := v.state()
 	if err != nil {
 		return err

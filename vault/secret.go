@@ -289,7 +289,7 @@ func (v *Vault) verifiedForReadWith(opts VerifyOptions) (*verifiedState, error) 
 		return st, nil
 	}
 	var st *verifiedState
-	err := v.withLock(func() error {
+	err := v.checkLocked(func() error {
 		var err error
 		st, err = v.verifiedWith(opts)
 		return err

@@ -36,6 +36,9 @@ type Vault struct {
 	mem      *verifiedState
 	memStamp string
 	unsaved  *verifiedState
+	// readOnly: the checkout cannot be written (see checkLocked), so
+	// nothing is recorded in this clone's state.
+	readOnly bool
 	// logProblems are the entries the last Log could not read.
 	logProblems []Finding
 	sealer      crypto.Sealer

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -170,7 +171,7 @@ type write struct {
 // records the verified state in local/ for reads and the rollback check.
 func (v *Vault) Verify(opts VerifyOptions) (*VerifyReport, error) {
 	var rep *VerifyReport
-	err := v.withLock(func() error {
+	err := v.checkLocked(func() error {
 		var err error
 		rep, err = v.verifyLocked(opts)
 		return err
@@ -261,6 +262,7 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 	}
 	vr.finishSignatures()
 	vr.checkRollback()
+	sortFindings(vr.rep.Findings)
 	vr.rep.state = vr.st
 	if len(vr.rep.hardFindings()) == 0 {
 		if err := v.writeVerifiedState(vr.st); err != nil {
@@ -269,6 +271,24 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		}
 	}
 	return vr.rep, nil
+}
+
+// sortFindings puts findings in a stable order, whatever order the
+// concurrent checks found them in: by check, then entry, file and message.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Check != b.Check {
+			return a.Check < b.Check
+		}
+		if a.Entry != b.Entry {
+			return a.Entry < b.Entry
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Message < b.Message
+	})
 }
 
 // interruptedWrite reports whether a temporary file next to rel holds
