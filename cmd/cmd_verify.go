@@ -58,7 +58,7 @@ Examples:
 				return err
 			}
 			defer v.Close()
-			rep, err := v.Verify(vault.VerifyOptions{Genesis: c.String("genesis"), Full: c.Bool("full"), AcceptRollback: c.Bool("accept-rollback"), Since: c.String("since")})
+			rep, err := v.Verify(vault.VerifyOptions{Genesis: c.String("genesis"), Full: c.Bool("full"), AcceptRollback: c.Bool("accept-rollback"), Since: c.String("since"), Progress: t.progress("verifying")})
 			if err != nil {
 				return err
 			}

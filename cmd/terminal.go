@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -98,19 +99,33 @@ func (t *terminal) passphrase(what string) func() ([]byte, error) {
 	return func() ([]byte, error) { return t.readSecret("passphrase for " + what + ": ") }
 }
 
-// progress returns a callback that shows "label n/total" on stderr when it
-// is a terminal, and nil (silence) when it is not.
+// progress returns a callback that shows "label n/total" on stderr, on one
+// line rewritten in place, when stderr is a terminal and the work has taken
+// more than progressDelay; and nil (silence) when stderr is not a terminal.
+// The line is cleared when the work is done.
 func (t *terminal) progress(label string) func(done, total int) {
 	if !t.stderrTTY {
 		return nil
 	}
+	start, shown := time.Now(), false
 	return func(done, total int) {
-		fmt.Fprintf(t.stderr, "\r%s %d/%d", label, done, total)
-		if done == total {
-			fmt.Fprint(t.stderr, "\r\x1b[K")
+		if done >= total {
+			if shown {
+				fmt.Fprint(t.stderr, "\r\x1b[K")
+			}
+			return
 		}
+		if !shown && time.Since(start) < progressDelay {
+			return
+		}
+		shown = true
+		fmt.Fprintf(t.stderr, "\r%s %d/%d", label, done, total)
 	}
 }
+
+// progressDelay is how long work runs before it shows progress: shorter
+// work would only flicker.
+var progressDelay = time.Second
 
 // note prints a one-line remark on stderr.
 func (t *terminal) note(format string, args ...any) {

@@ -6,6 +6,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tresor-dev/tresor/crypto"
@@ -113,6 +114,9 @@ type VerifyOptions struct {
 	// clone verified before holds only while their latest entries are
 	// unchanged.
 	deps []string
+	// Progress, when set, is told how many of the journal's entries have
+	// been checked, a few times a second while verification runs.
+	Progress func(done, total int)
 }
 
 // maxClockSkew is how far in the future an entry's time may be.
@@ -223,6 +227,9 @@ type verification struct {
 
 	st      *verifiedState
 	history <-chan historyResult
+
+	// sigChecked counts the signatures checked so far, for progress.
+	sigChecked atomic.Int64
 }
 
 type historyResult struct {
@@ -253,6 +260,7 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 	if err := vr.load(); err != nil {
 		return nil, err
 	}
+	defer vr.showProgress()()
 	vr.replay()
 	vr.st = newVerifiedState()
 	vr.st.vault, vr.st.stamp = v.File.ID, stamp
@@ -271,6 +279,39 @@ func (v *Vault) verifyLocked(opts VerifyOptions) (*VerifyReport, error) {
 		}
 	}
 	return vr.rep, nil
+}
+
+// showProgress reports, while verification runs, how many entries it has
+// checked: those verified before on this clone count at once, the others
+// as their signatures are checked. It returns what stops the reports.
+func (vr *verification) showProgress() (stop func()) {
+	progress := vr.opts.Progress
+	if progress == nil {
+		return func() {}
+	}
+	total, known := len(vr.nodes), 0
+	for _, n := range vr.nodes {
+		if n.known {
+			known++
+		}
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				progress(total, total)
+				return
+			case <-tick.C:
+				progress(min(known+int(vr.sigChecked.Load()), total-1), total)
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // sortFindings puts findings in a stable order, whatever order the

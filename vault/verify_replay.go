@@ -296,6 +296,7 @@ func (vr *verification) startSignatureWorkers() *signatureWorkers {
 				for i, ok := range crypto.VerifyBatch(checks) {
 					batch[i].bad = !ok
 				}
+				vr.sigChecked.Add(int64(len(batch)))
 				w.mu.Lock()
 				w.done = append(w.done, batch...)
 				w.mu.Unlock()

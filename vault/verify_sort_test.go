@@ -1,7 +1,9 @@
 package vault
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -26,5 +28,37 @@ func TestSortFindingsIsStable(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("sortFindings = %v\nwant %v", got, want)
 		}
+	}
+}
+
+// TestVerifyProgress: Verify reports its progress over the journal's
+// entries and ends at the total.
+func TestVerifyProgress(t *testing.T) {
+	alice := mustIdentity(t)
+	dir := filepath.Join(t.TempDir(), DirName)
+	v, err := Init(dir, InitOptions{Member: "alice", Identity: alice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for i := range 5 {
+		if _, err := v.Set(fmt.Sprintf("app/k%d", i), []byte("v"), SetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var last [2]int
+	calls := 0
+	rep, err := v.Verify(VerifyOptions{Full: true, Progress: func(done, total int) {
+		if done > total {
+			t.Errorf("progress %d/%d", done, total)
+		}
+		last = [2]int{done, total}
+		calls++
+	}})
+	if err != nil || !rep.OK() {
+		t.Fatalf("Verify: %v %v", err, rep)
+	}
+	if calls == 0 || last != [2]int{rep.Entries, rep.Entries} {
+		t.Fatalf("progress ended at %v after %d calls, want %d/%d", last, calls, rep.Entries, rep.Entries)
 	}
 }
