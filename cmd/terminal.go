@@ -124,8 +124,17 @@ func (t *terminal) progress(label string) func(done, total int) {
 }
 
 // progressDelay is how long work runs before it shows progress: shorter
-// work would only flicker.
-var progressDelay = time.Second
+// work would only flicker. The test-only TRESOR_TEST_PROGRESS_DELAY sets it.
+var progressDelay = testProgressDelay(time.Second)
+
+func testProgressDelay(d time.Duration) time.Duration {
+	if s := os.Getenv("TRESOR_TEST_PROGRESS_DELAY"); s != "" {
+		if t, err := time.ParseDuration(s); err == nil {
+			return t
+		}
+	}
+	return d
+}
 
 // note prints a one-line remark on stderr.
 func (t *terminal) note(format string, args ...any) {

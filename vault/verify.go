@@ -180,7 +180,16 @@ func (v *Vault) Verify(opts VerifyOptions) (*VerifyReport, error) {
 		rep, err = v.verifyLocked(opts)
 		return err
 	})
-	return rep, err
+	if err != nil {
+		return nil, err
+	}
+	keys, note := v.privateKeyFindings()
+	rep.Findings = append(rep.Findings, keys...)
+	sortFindings(rep.Findings)
+	if note != "" {
+		rep.Notes = append(rep.Notes, note)
+	}
+	return rep, nil
 }
 
 // sigBatchSize is how many signatures verify checks at once: large enough

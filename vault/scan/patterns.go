@@ -3,6 +3,8 @@ package scan
 import (
 	"bytes"
 	"regexp"
+
+	"github.com/tresor-dev/tresor/vault/privatekeys"
 )
 
 // A pattern is a well-known credential format, found by its shape alone:
@@ -24,14 +26,9 @@ type pattern struct {
 // the same text, the first one names it. The formats are the issuers'
 // documented token shapes (as gitleaks' rules also describe them).
 var patterns = []pattern{
-	{"openssh-private-key", []string{"-----BEGIN OPENSSH PRIVATE KEY-----"}, true,
-		regexp.MustCompile(`-----BEGIN OPENSSH PRIVATE KEY-----[A-Za-z0-9+/=\r\n \t]{64,}-----END OPENSSH PRIVATE KEY-----`)},
-	{"private-key", []string{"PRIVATE KEY"}, true,
-		regexp.MustCompile(`-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=:,\- \t\r\n]{64,}?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----`)},
-	// age's identities: Bech32 (its own 32-letter alphabet) after the
-	// separator 1; post-quantum ones are longer.
-	{"age-secret-key", []string{"AGE-SECRET-KEY-"}, false,
-		regexp.MustCompile(`AGE-SECRET-KEY-(?:PQ-)?1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58,}`)},
+	{"openssh-private-key", []string{"-----BEGIN OPENSSH PRIVATE KEY-----"}, true, privatekeys.OpenSSH},
+	{"private-key", []string{"PRIVATE KEY"}, true, privatekeys.PEM},
+	{"age-secret-key", []string{"AGE-SECRET-KEY-"}, false, privatekeys.Age},
 	{"aws-access-key-id", []string{"AKIA", "ASIA", "ABIA", "ACCA", "A3T"}, false,
 		regexp.MustCompile(`\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b`)},
 	{"github-token", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, false,
