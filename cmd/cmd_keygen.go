@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -39,6 +40,11 @@ Examples:
 					t.note("this is a private key: keep it secret")
 				}
 				return writeAll(t.stdout, []byte(id.FileText()))
+			}
+			// The default place (~/.config/tresor/) may not exist yet on a
+			// new machine: make the missing directories, private.
+			if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+				return fmt.Errorf("creating %s: %w", filepath.Dir(out), unwrapPathErr(err))
 			}
 			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 			if err != nil {

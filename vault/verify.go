@@ -324,12 +324,17 @@ func (vr *verification) showProgress() (stop func()) {
 }
 
 // sortFindings puts findings in a stable order, whatever order the
-// concurrent checks found them in: by check, then entry, file and message.
+// concurrent checks found them in: by check, then entry (findings about an
+// entry before those about none, which sum up or follow from them), file
+// and message.
 func sortFindings(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
 		if a.Check != b.Check {
 			return a.Check < b.Check
+		}
+		if (a.Entry == "") != (b.Entry == "") {
+			return a.Entry != ""
 		}
 		if a.Entry != b.Entry {
 			return a.Entry < b.Entry

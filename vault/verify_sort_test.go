@@ -13,6 +13,7 @@ import (
 func TestSortFindingsIsStable(t *testing.T) {
 	want := []Finding{
 		{Check: CheckStructure, Entry: "00000002-aa.entry", Message: "b"},
+		{Check: CheckStructure, Message: "1 entries could not be checked"},
 		{Check: CheckSignature, Entry: "00000001-bb.entry", Message: "a"},
 		{Check: CheckSignature, Entry: "00000003-cc.entry", Message: "a"},
 		{Check: CheckFiles, File: "secrets/a.secret", Message: "x"},
