@@ -93,7 +93,7 @@ Examples:
 				base = pristine(base)
 			}
 			for _, f := range envFiles {
-				if base, err = withEnvFile(base, f); err != nil {
+				if base, err = withEnvFile(t, base, f); err != nil {
 					return err
 				}
 			}

@@ -2,8 +2,6 @@ package cmd
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -103,14 +101,9 @@ Example:
 					if err != nil {
 						return err
 					}
-					var b []byte
-					if path == "-" {
-						b, err = io.ReadAll(io.LimitReader(t.stdin, 4<<20))
-					} else {
-						b, err = os.ReadFile(path)
-					}
+					b, err := readUserFile(t, path, "policy file", 4<<20)
 					if err != nil {
-						return fmt.Errorf("reading %s: %w", path, unwrapPathErr(err))
+						return err
 					}
 					v, _, err := openForWrite(c, t)
 					if err != nil {

@@ -239,12 +239,15 @@ type scanAllow struct {
 // readScanPaths reads the files named on the command line. A file inside
 // the work tree at top is reported by its path from there, so that the
 // vault's files are recognised.
+// maxScanFile bounds one file tresor scan reads.
+const maxScanFile = 1 << 30
+
 func readScanPaths(paths []string, top string) ([]scan.File, error) {
 	var files []scan.File
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
+		b, err := readUserFile(nil, p, "file", maxScanFile)
 		if err != nil {
-			return nil, hintedf("", "cannot read %s: %v", p, unwrapPathErr(err))
+			return nil, err
 		}
 		name := filepath.ToSlash(p)
 		if top != "" {
