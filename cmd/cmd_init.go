@@ -60,7 +60,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			v, err := vault.Init(dir, vault.InitOptions{Member: name, Identity: id.Identity})
+			v, err := vault.Init(dir, vault.InitOptions{Member: name, Identity: id.Identity, Now: testNow()})
 			if err != nil {
 				return err
 			}

@@ -223,6 +223,7 @@ func commands(t *terminal) []*cli.Command {
 		rmCommand(t),
 		mvCommand(t),
 		editCommand(t),
+		metaCommand(t),
 		memberCommand(t),
 		policyCommand(t),
 		reencryptCommand(t),

@@ -31,7 +31,7 @@ func openVault(c *cli.Context, t *terminal) (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	return vault.Open(dir, vault.Options{Warn: func(msg string) { t.note("warning: %s", msg) }})
+	return vault.Open(dir, vault.Options{Now: testNow(), Warn: func(msg string) { t.note("warning: %s", msg) }})
 }
 
 // globalFlag reads --vault or --identity, which may come before the command

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -91,7 +90,7 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 	chosen := sel.filter(names)
 	results := v.openVerified(chosen, early, cache, st)
 	env := &Environment{}
-	now := v.now()
+	var headers []format.SecretHeader
 	for i, name := range chosen {
 		r := results[i]
 		switch {
@@ -101,14 +100,17 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 		case r.err != nil:
 			return nil, r.err
 		}
-		if rot := r.header.Rotation; rot != nil && !rot.Expires.IsZero() && now.After(rot.Expires) {
-			env.Warnings = append(env.Warnings, fmt.Sprintf("%s expired on %s: rotate it", name, rot.Expires.Format("2006-01-02")))
-		}
+		headers = append(headers, r.header)
 		env.Vars = append(env.Vars, EnvVar{Name: envNameFor(r.header, sel.Prefix), Secret: name, Value: r.value})
 	}
 	if err := v.checkExported(env.Vars); err != nil {
 		return nil, err
 	}
+	warnings, err := v.checkExpiryAtUse(headers) // expiry.go
+	if err != nil {
+		return nil, err
+	}
+	env.Warnings = append(env.Warnings, warnings...)
 	v.saveFileKeyCache(cache, st)
 	read := make([]string, len(env.Vars))
 	for i, ev := range env.Vars {

@@ -18,6 +18,7 @@ import (
 type SetOptions struct {
 	Env         *string
 	Description *string
+	Rotation    RotationOptions // meta.go
 }
 
 // A Secret is a secret's header as listed, without its value.
@@ -37,6 +38,7 @@ func (v *Vault) Set(name string, value []byte, opts SetOptions) (*Secret, error)
 		return nil, problemf(nil, "store large files elsewhere and keep their key in tresor", "the value is larger than 1 MiB")
 	}
 	var out *Secret
+	var note string
 	err := v.writeLocked(func(st *verifiedState) error {
 		actor, err := v.writerOf(name)
 		if err != nil {
@@ -66,6 +68,9 @@ func (v *Vault) Set(name string, value []byte, opts SetOptions) (*Secret, error)
 		if opts.Description != nil {
 			h.Description = *opts.Description
 		}
+		if note, err = v.setRotation(&h, old, opts.Rotation); err != nil { // meta.go
+			return err
+		}
 		if err := v.checkEnvClaim(EnvClaim{Secret: name, Env: h.Env}, st, ""); err != nil {
 			return err
 		}
@@ -83,6 +88,9 @@ func (v *Vault) Set(name string, value []byte, opts SetOptions) (*Secret, error)
 		out = &h
 		return nil
 	})
+	if err == nil && note != "" {
+		v.warn(note)
+	}
 	return out, err
 }
 
@@ -269,6 +277,9 @@ func (v *Vault) Get(name string) ([]byte, *Secret, error) {
 	}
 	value, err := v.open(sf)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := v.warnIfExpired(sf.Header); err != nil { // expiry.go
 		return nil, nil, err
 	}
 	v.logAccess("get", []string{name})
