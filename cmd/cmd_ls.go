@@ -37,17 +37,18 @@ Examples:
 			}
 			if c.Bool("json") {
 				type item struct {
-					Name        string    `json:"name"`
-					Env         string    `json:"env,omitempty"`
-					Description string    `json:"description,omitempty"`
-					Version     int       `json:"version"`
-					Created     time.Time `json:"created"`
-					Updated     time.Time `json:"updated"`
-					Readers     []string  `json:"readers"`
+					Name        string        `json:"name"`
+					Env         string        `json:"env,omitempty"`
+					Description string        `json:"description,omitempty"`
+					Version     int           `json:"version"`
+					Created     time.Time     `json:"created"`
+					Updated     time.Time     `json:"updated"`
+					Readers     []string      `json:"readers"`
+					Rotation    *rotationJSON `json:"rotation,omitempty"` // cmd_meta.go
 				}
 				items := []item{}
 				for _, s := range secrets {
-					items = append(items, item{s.Name, s.Env, s.Description, s.Version, s.Created, s.Updated, s.Readers})
+					items = append(items, item{s.Name, s.Env, s.Description, s.Version, s.Created, s.Updated, s.Readers, rotationOf(s.Rotation)})
 				}
 				return printJSON(t.stdout, items)
 			}

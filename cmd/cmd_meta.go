@@ -298,3 +298,26 @@ func timeOrNil(t time.Time) *time.Time {
 	}
 	return &t
 }
+
+// rotationJSON is a header's rotation metadata in ls --json.
+type rotationJSON struct {
+	Every     string     `json:"every,omitempty"`
+	Rotated   *time.Time `json:"rotated,omitempty"`
+	Expires   *time.Time `json:"expires,omitempty"`
+	Generator string     `json:"generator,omitempty"`
+	Rotator   string     `json:"rotator,omitempty"`
+	Exposed   string     `json:"exposed,omitempty"`
+	Pending   *time.Time `json:"pending,omitempty"`
+}
+
+func rotationOf(r *format.Rotation) *rotationJSON {
+	if r == nil {
+		return nil
+	}
+	j := &rotationJSON{Every: string(r.Every), Rotated: timeOrNil(r.Rotated), Expires: timeOrNil(r.Expires),
+		Rotator: r.Rotator, Exposed: r.Exposed, Pending: timeOrNil(r.Pending)}
+	if r.Generator != nil {
+		j.Generator = r.Generator.String()
+	}
+	return j
+}

@@ -36,8 +36,14 @@ func (v *Vault) checkExpiryAtUse(headers []format.SecretHeader) (warnings []stri
 		return nil, nil
 	}
 	if !v.Policy.ExpiredBlocks() {
+		if v.expiryWarned == nil {
+			v.expiryWarned = map[string]bool{}
+		}
 		for _, h := range expired {
-			warnings = append(warnings, fmt.Sprintf("%s expired on %s: rotate it", h.Name, format.FormatDate(h.Rotation.Expires)))
+			if !v.expiryWarned[h.Name] {
+				v.expiryWarned[h.Name] = true
+				warnings = append(warnings, fmt.Sprintf("%s expired on %s: rotate it", h.Name, format.FormatDate(h.Rotation.Expires)))
+			}
 		}
 		return warnings, nil
 	}

@@ -49,6 +49,10 @@ type Vault struct {
 	writerKeysMu  sync.Mutex // reencrypt seals on several goroutines
 	writerKeys    *crypto.WriterKeys
 	writerKeysFor *crypto.Identity
+
+	// expiryWarned are the expired secrets this process warned about
+	// (expiry.go): exec --mount reads a secret twice, the user hears once.
+	expiryWarned map[string]bool
 }
 
 // Options configure how a vault is opened.
