@@ -132,7 +132,7 @@ func (v *Vault) Meta(name string, o MetaOptions) (*Secret, bool, error) {
 		}
 		// A file re-encrypted to fewer readers says who lost access, as
 		// every re-encryption does: they may have kept the value.
-		if lost := lostReaders(old.Header.Readers, readers); len(lost) > 0 {
+		if lost := droppedReaders(old.Header.Readers, readers); len(lost) > 0 {
 			rot = withExposed(rot, v.lostReadersReason(lost, now))
 		}
 		h := newHeader(name, old, now)
@@ -270,8 +270,8 @@ func withExposed(r *format.Rotation, reason string) *format.Rotation {
 // maxExposedLen is what format.ValidateDescription allows.
 const maxExposedLen = 200
 
-// lostReaders returns the members of before that are not in after.
-func lostReaders(before, after []string) []string {
+// droppedReaders returns the members of before that are not in after.
+func droppedReaders(before, after []string) []string {
 	var lost []string
 	for _, r := range before {
 		if !slices.Contains(after, r) {
