@@ -257,8 +257,8 @@ func withExposed(r *format.Rotation, reason string) *format.Rotation {
 	case !slices.Contains(strings.Split(r.Exposed, "; "), reason):
 		r.Exposed += "; " + reason
 	}
-	if len(r.Exposed) > maxExposedLen {
-		cut := maxExposedLen - len("…")
+	if len(r.Exposed) > maxReasonBytes {
+		cut := maxReasonBytes - len("…")
 		for cut > 0 && !utf8.RuneStart(r.Exposed[cut]) {
 			cut--
 		}
@@ -267,8 +267,8 @@ func withExposed(r *format.Rotation, reason string) *format.Rotation {
 	return r
 }
 
-// maxExposedLen is what format.ValidateDescription allows.
-const maxExposedLen = 200
+// maxReasonBytes is what format.ValidateDescription allows.
+const maxReasonBytes = 200
 
 // droppedReaders returns the members of before that are not in after.
 func droppedReaders(before, after []string) []string {
@@ -348,8 +348,8 @@ func metaChangeText(before, after *format.Rotation) string {
 		parts = append(parts, "re-encrypted")
 	}
 	s := "meta: " + strings.Join(parts, ", ")
-	if len(s) > maxExposedLen {
-		s = s[:maxExposedLen-len("…")] + "…"
+	if len(s) > maxReasonBytes {
+		s = s[:maxReasonBytes-len("…")] + "…"
 	}
 	return s
 }
