@@ -22,6 +22,26 @@ type DotenvError struct {
 
 func (e *DotenvError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
 
+// A DotenvNote is a place where ParseDotenv read a file as its rules say
+// but other dotenv tools (godotenv, docker compose, python-dotenv) read it
+// differently, so that tresor import can say so. Key is the variable, or
+// "" for a note about the file; Reason never contains any part of a value.
+type DotenvNote struct {
+	Line   int
+	Key    string
+	Reason string
+}
+
+// The reasons of DotenvNote.
+const (
+	NoteExpansion       = "has a $ reference, stored as written: tresor does not expand variables (godotenv, docker compose and python-dotenv would); write \\$ or use single quotes to say it is literal"
+	NoteCommentIsEmpty  = "the text after \" #\" is a comment, so the value is empty (godotenv and docker compose read that text as the value; quote it to keep it)"
+	NoteSingleBackslash = "\\\\ inside single quotes is kept as two backslashes (python-dotenv and heroku config --shell mean one; for heroku's output use tresor import heroku)"
+	NoteUnknownEscape   = "a backslash before a character other than n r t \" \\ $ ` is kept as written inside double quotes (godotenv drops it)"
+	NoteContinuation    = "a backslash at the end of a line inside double quotes joins the two lines, as in sh (other dotenv readers keep the line break)"
+	NoteLoneCR          = "a carriage return without a newline ends a line, as in godotenv and python-dotenv (docker compose reads the rest of the line into the value)"
+)
+
 // ParseDotenv reads a .env file as people write them:
 //
 //	# a comment, and blank lines
@@ -32,9 +52,11 @@ func (e *DotenvError) Error() string { return fmt.Sprintf("line %d: %s", e.Line,
 //	DOUBLE="escapes \n \r \t \" \\ \$ \`; others are kept as written"
 //
 // Keys are environment variable names (ValidEnvName), each at most once.
-// Nothing is interpolated: "$HOME" is five bytes. Lines end in "\n" or
-// "\r\n" (read as "\n", also inside quotes); a UTF-8 byte order mark is
-// ignored. The file must be UTF-8 without NUL bytes.
+// Nothing is interpolated: "$HOME" is five bytes. Lines end in "\n",
+// "\r\n" (read as "\n", also inside quotes) or a lone "\r" (outside
+// quotes; inside, it is part of the value); a UTF-8 byte order mark is
+// ignored. Inside double quotes a backslash at the end of a line joins it
+// to the next, as in sh. The file must be UTF-8 without NUL bytes.
 //
 // Unlike the other parsers of this package, ParseDotenv reads files tresor
 // did not write, so it accepts many spellings of one pair: what holds is
@@ -43,13 +65,21 @@ func (e *DotenvError) Error() string { return fmt.Sprintf("line %d: %s", e.Line,
 // Errors are *DotenvError: the line number and never the line, since a
 // broken quote makes the parser read a value as a key.
 func ParseDotenv(b []byte) ([]DotenvPair, error) {
+	pairs, _, err := ParseDotenvNotes(b)
+	return pairs, err
+}
+
+// ParseDotenvNotes is ParseDotenv, and also returns where other dotenv
+// tools would read the file differently (DotenvNote), in file order, at
+// most one note of each reason per key.
+func ParseDotenvNotes(b []byte) ([]DotenvPair, []DotenvNote, error) {
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
 	if !utf8.Valid(b) {
-		return nil, dotenvErrorf(lineOf(b, firstInvalidUTF8(b)), "not valid UTF-8")
+		return nil, nil, dotenvErrorf(lineOf(b, firstInvalidUTF8(b)), "not valid UTF-8")
 	}
 	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return nil, dotenvErrorf(lineOf(b, i), "contains a NUL byte")
+		return nil, nil, dotenvErrorf(lineOf(b, i), "contains a NUL byte")
 	}
 	p := &dotenvParser{src: b, line: 1}
 	var pairs []DotenvPair
@@ -57,9 +87,13 @@ func ParseDotenv(b []byte) ([]DotenvPair, error) {
 	for {
 		p.skipBlank()
 		if p.eof() {
-			return pairs, nil
+			return pairs, p.notes, nil
 		}
 		switch p.peek() {
+		case '\r':
+			p.note("", NoteLoneCR)
+			p.next()
+			continue
 		case '\n':
 			p.next()
 			continue
@@ -70,14 +104,15 @@ func ParseDotenv(b []byte) ([]DotenvPair, error) {
 		line := p.line
 		key, err := p.key()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		p.current = key
 		value, err := p.value()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if first, ok := seen[key]; ok {
-			return nil, dotenvErrorf(line, "%s is already set on line %d", key, first)
+			return nil, nil, dotenvErrorf(line, "%s is already set on line %d", key, first)
 		}
 		seen[key] = line
 		pairs = append(pairs, DotenvPair{Key: key, Value: value})
@@ -85,28 +120,48 @@ func ParseDotenv(b []byte) ([]DotenvPair, error) {
 }
 
 type dotenvParser struct {
-	src  []byte
-	pos  int
-	line int
+	src     []byte
+	pos     int
+	line    int
+	current string // the variable being read, for notes
+	notes   []DotenvNote
+	noted   map[DotenvNote]bool
 }
 
 func dotenvErrorf(line int, format string, args ...any) error {
 	return &DotenvError{Line: line, Reason: fmt.Sprintf(format, args...)}
 }
 
+// note records reason for the current key (or the file, key ""), once.
+func (p *dotenvParser) note(key, reason string) {
+	once := DotenvNote{Key: key, Reason: reason}
+	if p.noted[once] {
+		return
+	}
+	if p.noted == nil {
+		p.noted = map[DotenvNote]bool{}
+	}
+	p.noted[once] = true
+	p.notes = append(p.notes, DotenvNote{Line: p.line, Key: key, Reason: reason})
+}
+
 func (p *dotenvParser) eof() bool  { return p.pos >= len(p.src) }
 func (p *dotenvParser) peek() byte { return p.src[p.pos] }
 
+// next moves past one byte, counting lines: after CR LF was folded into
+// LF, every '\r' left is a line end of its own (outside quotes; inside,
+// it is part of the value but still counts, as editors count it).
 func (p *dotenvParser) next() byte {
 	c := p.src[p.pos]
 	p.pos++
-	if c == '\n' {
+	if isLineEnd(c) {
 		p.line++
 	}
 	return c
 }
 
-func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+func isBlank(c byte) bool   { return c == ' ' || c == '\t' }
+func isLineEnd(c byte) bool { return c == '\n' || c == '\r' }
 
 func (p *dotenvParser) skipBlank() {
 	for !p.eof() && isBlank(p.peek()) {
@@ -114,9 +169,9 @@ func (p *dotenvParser) skipBlank() {
 	}
 }
 
-// skipToEOL moves to the newline ending this line (or the end).
+// skipToEOL moves to the line end ending this line (or the end).
 func (p *dotenvParser) skipToEOL() {
-	if i := bytes.IndexByte(p.src[p.pos:], '\n'); i >= 0 {
+	if i := bytes.IndexAny(p.src[p.pos:], "\n\r"); i >= 0 {
 		p.pos += i
 	} else {
 		p.pos = len(p.src)
@@ -130,12 +185,12 @@ func (p *dotenvParser) key() (string, error) {
 		save := p.pos
 		p.pos += 6
 		p.skipBlank()
-		if p.eof() || p.peek() == '=' || p.peek() == '\n' {
+		if p.eof() || p.peek() == '=' || isLineEnd(p.peek()) {
 			p.pos = save // a variable named export
 		}
 	}
 	start := p.pos
-	for !p.eof() && p.peek() != '=' && p.peek() != '\n' && !isBlank(p.peek()) {
+	for !p.eof() && p.peek() != '=' && !isLineEnd(p.peek()) && !isBlank(p.peek()) {
 		p.pos++
 	}
 	key := string(p.src[start:p.pos])
@@ -151,7 +206,7 @@ func (p *dotenvParser) key() (string, error) {
 	return key, nil
 }
 
-// value reads what follows '=' up to and including the end of its line.
+// value reads what follows '=' up to the end of its line.
 func (p *dotenvParser) value() ([]byte, error) {
 	start := p.pos
 	p.skipBlank()
@@ -164,6 +219,7 @@ func (p *dotenvParser) value() ([]byte, error) {
 	case '#':
 		if p.pos > start {
 			// KEY= # comment: an empty value.
+			p.note(p.current, NoteCommentIsEmpty)
 			p.skipToEOL()
 			return []byte{}, nil
 		}
@@ -184,7 +240,7 @@ func (p *dotenvParser) value() ([]byte, error) {
 	case p.eof():
 	case p.peek() == '#':
 		p.skipToEOL()
-	case p.peek() != '\n':
+	case !isLineEnd(p.peek()):
 		return nil, dotenvErrorf(line, "unexpected text after the closing quote")
 	}
 	return v, nil
@@ -193,6 +249,9 @@ func (p *dotenvParser) value() ([]byte, error) {
 func (p *dotenvParser) unquoted() []byte {
 	start := p.pos
 	p.skipToEOL()
+	if !p.eof() && p.peek() == '\r' {
+		p.note("", NoteLoneCR)
+	}
 	raw := p.src[start:p.pos]
 	for i := 1; i < len(raw); i++ {
 		if raw[i] == '#' && isBlank(raw[i-1]) {
@@ -200,7 +259,24 @@ func (p *dotenvParser) unquoted() []byte {
 			break
 		}
 	}
-	return append([]byte{}, bytes.TrimRight(raw, " \t")...)
+	raw = bytes.TrimRight(raw, " \t")
+	for i := range raw {
+		if raw[i] == '$' && startsReference(raw[i+1:]) {
+			p.note(p.current, NoteExpansion)
+			break
+		}
+	}
+	return append([]byte{}, raw...)
+}
+
+// startsReference reports whether what follows a '$' would make godotenv,
+// docker compose or python-dotenv expand it: ${, $(, $$, or a name.
+func startsReference(rest []byte) bool {
+	if len(rest) == 0 {
+		return false
+	}
+	c := rest[0]
+	return c == '{' || c == '(' || c == '$' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 func (p *dotenvParser) singleQuoted() ([]byte, error) {
@@ -215,7 +291,11 @@ func (p *dotenvParser) singleQuoted() ([]byte, error) {
 		p.next()
 	}
 	p.next() // '\''
-	return append([]byte{}, p.src[start:start+i]...), nil
+	v := p.src[start : start+i]
+	if bytes.Contains(v, []byte(`\\`)) {
+		p.note(p.current, NoteSingleBackslash)
+	}
+	return append([]byte{}, v...), nil
 }
 
 func (p *dotenvParser) doubleQuoted() ([]byte, error) {
@@ -227,6 +307,11 @@ func (p *dotenvParser) doubleQuoted() ([]byte, error) {
 		switch c {
 		case '"':
 			return v, nil
+		case '$':
+			if startsReference(p.src[p.pos:]) {
+				p.note(p.current, NoteExpansion)
+			}
+			v = append(v, c)
 		case '\\':
 			if p.eof() {
 				break
@@ -241,8 +326,12 @@ func (p *dotenvParser) doubleQuoted() ([]byte, error) {
 				v = append(v, '\t')
 			case '"', '\\', '$', '`':
 				v = append(v, e)
+			case '\n':
+				// As in sh: a line continuation.
+				p.note(p.current, NoteContinuation)
 			default:
 				// As in sh: an unknown escape is kept as written.
+				p.note(p.current, NoteUnknownEscape)
 				v = append(v, '\\', e)
 			}
 		default:
@@ -250,69 +339,6 @@ func (p *dotenvParser) doubleQuoted() ([]byte, error) {
 		}
 	}
 	return nil, dotenvErrorf(open, "the double-quoted value is not closed")
-}
-
-// MarshalDotenv writes pairs as a dotenv file that ParseDotenv reads back
-// exactly, and that runs nothing when a shell sources it (set -a; . ./.env):
-//
-//	KEY='value'             no ' and no control character but newline and tab
-//	KEY="it's \$5 \` \" \\"    any other value
-//
-// Inside single quotes sh takes every byte as it is. Inside double quotes
-// sh still expands $ and ` (a value with ' and `touch x` ran it) and treats
-// \ specially, so those three and " are escaped with a backslash, which sh
-// and ParseDotenv both undo; newlines, tabs and other control characters
-// are written as they are, so sh reads those values exactly too. The
-// exception is a carriage return, written as \r: dotenv readers fold a
-// written CR LF into LF, so only the escape keeps it, and sh reads \r as
-// those two characters. Where no spelling is both inert in sh and exact
-// for every dotenv reader, inert wins (docs/formats.md, "Dotenv files").
-//
-// Keys must be valid and unique; values UTF-8 without NUL bytes.
-func MarshalDotenv(pairs []DotenvPair) ([]byte, error) {
-	if err := checkPairs(pairs); err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	for _, p := range pairs {
-		if !utf8.Valid(p.Value) {
-			return nil, fmt.Errorf("%s: the value is not valid UTF-8, which a dotenv file cannot hold", p.Key)
-		}
-		if bytes.IndexByte(p.Value, 0) >= 0 {
-			return nil, fmt.Errorf("%s: the value contains a NUL byte, which a dotenv file cannot hold", p.Key)
-		}
-		b.WriteString(p.Key)
-		b.WriteByte('=')
-		if singleQuotable(p.Value) {
-			b.WriteByte('\'')
-			b.Write(p.Value)
-			b.WriteString("'\n")
-			continue
-		}
-		b.WriteByte('"')
-		for _, c := range p.Value {
-			switch c {
-			case '\r':
-				b.WriteString(`\r`)
-			case '"', '\\', '$', '`':
-				b.WriteByte('\\')
-				b.WriteByte(c)
-			default:
-				b.WriteByte(c)
-			}
-		}
-		b.WriteString("\"\n")
-	}
-	return b.Bytes(), nil
-}
-
-func singleQuotable(v []byte) bool {
-	for _, c := range v {
-		if c == '\'' || c == 0x7f || c < 0x20 && c != '\n' && c != '\t' {
-			return false
-		}
-	}
-	return true
 }
 
 // checkPairs refuses keys that are not variable names, and a key given
@@ -335,9 +361,10 @@ func checkPairs(pairs []DotenvPair) error {
 	return nil
 }
 
-// lineOf is the 1-based line of byte offset i.
+// lineOf is the 1-based line of byte offset i, in a file whose CR LF
+// were folded into LF: every '\r' left ends a line of its own.
 func lineOf(b []byte, i int) int {
-	return 1 + bytes.Count(b[:i], []byte("\n"))
+	return 1 + bytes.Count(b[:i], []byte("\n")) + bytes.Count(b[:i], []byte("\r"))
 }
 
 func firstInvalidUTF8(b []byte) int {

@@ -123,7 +123,19 @@ func TestMarshalDotenv(t *testing.T) {
 		{"empty", []format.DotenvPair{pair("A", "")}, "A=''\n"},
 		{"dollar and double quotes stay literal in single quotes", []format.DotenvPair{pair("A", `$HOME "x" \n =`)}, `A='$HOME "x" \n ='` + "\n"},
 		{"newlines and tabs in single quotes", []format.DotenvPair{pair("PEM", "-----BEGIN-----\n\tabc\n-----END-----\n")}, "PEM='-----BEGIN-----\n\tabc\n-----END-----\n'\n"},
-		{"single quote", []format.DotenvPair{pair("A", `it's $5 "x" \`)}, `A="it's \$5 \"x\" \\"` + "\n"},
+		{"single quote", []format.DotenvPair{pair("A", `it's $5 "x" \ end`)}, `A="it's \$5 \"x\" \\ end"` + "\n"},
+		// A backslash before the closing quote made godotenv, docker
+		// compose and python-dotenv read the quote as escaped and reject
+		// the file or run into the next lines: a line continuation, which
+		// sh and ParseDotenv drop, keeps it away from the quote.
+		{"ends in a backslash", []format.DotenvPair{pair("A", `C:\dir\`), pair("B", "x")}, "A=\"C:\\\\dir\\\\\\\n\"\nB='x'\n"},
+		{"ends in a backslash, with a quote", []format.DotenvPair{pair("A", `it's \`)}, "A=\"it's \\\\\\\n\"\n"},
+		// python-dotenv reads \\ inside single quotes as one backslash.
+		{"double backslash double-quoted", []format.DotenvPair{pair("A", `\\server\share`)}, `A="\\\\server\\share"` + "\n"},
+		{"double backslash with $ stays single-quoted", []format.DotenvPair{pair("A", `\\server $x`)}, `A='\\server $x'` + "\n"},
+		{"double backslash ending in a double quote stays single-quoted", []format.DotenvPair{pair("A", `\\"x"`)}, `A='\\"x"'` + "\n"},
+		{"single backslash stays single-quoted", []format.DotenvPair{pair("A", `\d+\.`)}, `A='\d+\.'` + "\n"},
+		{"control characters but CR single-quoted", []format.DotenvPair{pair("A", "\x1b[31m\x7f\t\n")}, "A='\x1b[31m\x7f\t\n'\n"},
 		{"carriage return escaped, newline written as it is", []format.DotenvPair{pair("A", "a\r\nb")}, "A=\"a\\r\nb\"\n"},
 		{"other control characters", []format.DotenvPair{pair("A", "\x1b[31m'\t")}, "A=\"\x1b[31m'\t\"\n"},
 		// A value with ' and a backtick was double-quoted with the

@@ -207,3 +207,88 @@ func isDNS1123Subdomain(s string) bool {
 	}
 	return true
 }
+
+// MarshalDotenv writes pairs as a dotenv file that ParseDotenv reads back
+// exactly, and that runs nothing when a shell sources it (set -a; . ./.env):
+//
+//	KEY='value'              no ' and no carriage return
+//	KEY="it's \$5 \` \" \\"   any other value
+//	KEY="ends in \\\
+//	"                        a value that ends in a backslash
+//
+// Inside single quotes sh takes every byte as it is. Inside double quotes
+// sh still expands $ and ` (a value with ' and `touch x` ran it) and treats
+// \ specially, so those three and " are escaped with a backslash, which sh
+// and ParseDotenv both undo; newlines, tabs and other control characters
+// are written as they are, so sh reads those values exactly too. The
+// exception is a carriage return, written as \r: dotenv readers fold a
+// written CR LF into LF, so only the escape keeps it, and sh reads \r as
+// those two characters. Where no spelling is both inert in sh and exact
+// for every dotenv reader, inert wins (docs/dotenv.md).
+//
+// The choice between the spellings is made for the other dotenv readers
+// (godotenv, docker compose, python-dotenv), which read a backslash before
+// the closing quote as an escaped quote and then fail or run into the next
+// lines: a value ending in a backslash is written double-quoted with a line
+// continuation (a backslash and a newline, which sh and ParseDotenv drop)
+// before the closing quote, so that no reader runs past it; and a value
+// with "\\", which python-dotenv reads as one backslash inside single
+// quotes, is double-quoted where every reader then reads it exactly (no $,
+// no ` and no " at the end).
+//
+// Keys must be valid and unique; values UTF-8 without NUL bytes.
+func MarshalDotenv(pairs []DotenvPair) ([]byte, error) {
+	if err := checkPairs(pairs); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	for _, p := range pairs {
+		if !utf8.Valid(p.Value) {
+			return nil, fmt.Errorf("%s: the value is not valid UTF-8, which a dotenv file cannot hold", p.Key)
+		}
+		if bytes.IndexByte(p.Value, 0) >= 0 {
+			return nil, fmt.Errorf("%s: the value contains a NUL byte, which a dotenv file cannot hold", p.Key)
+		}
+		b.WriteString(p.Key)
+		b.WriteByte('=')
+		v := p.Value
+		endsInBackslash := len(v) > 0 && v[len(v)-1] == '\\'
+		if !endsInBackslash && singleQuotable(v) && !(bytes.Contains(v, []byte(`\\`)) && doubleQuotedExactly(v)) {
+			b.WriteByte('\'')
+			b.Write(v)
+			b.WriteString("'\n")
+			continue
+		}
+		b.WriteByte('"')
+		for _, c := range v {
+			switch c {
+			case '\r':
+				b.WriteString(`\r`)
+			case '"', '\\', '$', '`':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			default:
+				b.WriteByte(c)
+			}
+		}
+		if endsInBackslash {
+			b.WriteString("\\\n")
+		}
+		b.WriteString("\"\n")
+	}
+	return b.Bytes(), nil
+}
+
+// singleQuotable: sh and ParseDotenv read v inside single quotes exactly
+// (dotenv readers would fold a CR LF, and some read a lone CR as a line end).
+func singleQuotable(v []byte) bool {
+	return bytes.IndexByte(v, '\'') < 0 && bytes.IndexByte(v, '\r') < 0
+}
+
+// doubleQuotedExactly: godotenv, docker compose and python-dotenv all read
+// v double-quoted as MarshalDotenv writes it. python-dotenv keeps the
+// backslash of \$ and \`, docker compose that of \`, and godotenv drops a
+// " before the closing quote.
+func doubleQuotedExactly(v []byte) bool {
+	return bytes.IndexAny(v, "$`") < 0 && (len(v) == 0 || v[len(v)-1] != '"')
+}
