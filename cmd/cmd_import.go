@@ -22,6 +22,7 @@ func importCommand(t *terminal) *cli.Command {
 		Usage: "store the secrets of another tool's file",
 		Subcommands: []*cli.Command{
 			importDotenvCommand(t),
+			importHerokuCommand(t),
 		},
 	}
 }
@@ -41,9 +42,16 @@ signed journal entry, as with tresor set.
 
 FILE may use comments, blank lines, "export KEY=value", unquoted values
 (trimmed, " # comment" removed), 'single-quoted' values (literal, may span
-lines) and "double-quoted" values (\n \r \t \" \\ \$ escapes, may span
-lines). Nothing is interpolated: $OTHER stays as written. Variables with an
-empty value are skipped, since tresor stores no empty secrets.
+lines) and "double-quoted" values (\n \r \t \" \\ \$ \` + "`" + ` escapes, may span
+lines). Lines end in LF, CR LF or a lone CR. Nothing is interpolated:
+$OTHER and ${OTHER} stay as written. Variables with an empty value are
+skipped, since tresor stores no empty secrets.
+
+Where godotenv, docker compose or python-dotenv would read a variable
+differently (a $ reference they expand, "KEY= #text" that they read as the
+value, \\ inside single quotes, an escape they undo), a line
+"tresor: note: KEY: ..." says so; values are never printed. docs/dotenv.md
+has the rules.
 
 Nothing is written if any secret already exists (unless --force, which writes
 a new version of each), if the file does not parse, if a name is not
@@ -51,68 +59,122 @@ allowed, or if a variable is one no secret may set (tresor exec --help) or
 one another secret already maps to. Afterwards the plaintext file is still there: delete it, and if git
 tracks it, git rm --cached it.
 
+heroku config --shell does not write dotenv (nor sh): read its output with
+tresor import heroku.
+
 Examples:
    tresor import dotenv .env --prefix dev/
    tresor import dotenv .env.production --prefix prod/ --force
-   heroku config --shell | tresor import dotenv - --prefix prod/`,
-		Flags: withGlobal(
-			&cli.StringFlag{Name: "prefix", Usage: "store the secrets under `PREFIX` (a path like prod/app/)"},
-			&cli.BoolFlag{Name: "force", Usage: "overwrite secrets that already exist (a new version of each)"},
-		),
-		Action: func(c *cli.Context) error {
-			file, err := oneArg(c, "FILE")
+   tresor env --prefix prod/ | tresor import dotenv - --prefix staging/`,
+		Flags:  importFlags(),
+		Action: importAction(t, format.ParseDotenvNotes),
+	}
+}
+
+func importHerokuCommand(t *terminal) *cli.Command {
+	return &cli.Command{
+		Name:      "heroku",
+		Usage:     "store each config var that heroku config --shell prints as a secret",
+		ArgsUsage: "FILE",
+		Description: `Reads what heroku config --shell printed (FILE, or - for stdin) and stores
+each config var as its own secret, named as tresor import dotenv names
+them (DATABASE_URL becomes prod/database_url with --prefix prod/), with
+the value Heroku has.
+
+Heroku's quoting looks like sh but is not: inside its single quotes every
+backslash is doubled, and inside its double quotes ! is written \! and a
+newline \n, which neither sh nor dotenv readers undo. tresor import heroku
+undoes exactly that, and refuses a line Heroku would not write (naming the
+line, never its value) rather than store a different value.
+
+Nothing is written if any secret already exists (unless --force), or for
+the other reasons tresor import dotenv gives.
+
+Examples:
+   heroku config --shell -a my-app | tresor import heroku - --prefix prod/
+   heroku config --shell -a my-app > vars.txt && tresor import heroku vars.txt --prefix prod/ && rm vars.txt`,
+		Flags: importFlags(),
+		Action: importAction(t, func(b []byte) ([]format.DotenvPair, []format.DotenvNote, error) {
+			pairs, err := format.ParseHerokuShell(b)
+			return pairs, nil, err
+		}),
+	}
+}
+
+func importFlags() []cli.Flag {
+	return withGlobal(
+		&cli.StringFlag{Name: "prefix", Usage: "store the secrets under `PREFIX` (a path like prod/app/)"},
+		&cli.BoolFlag{Name: "force", Usage: "overwrite secrets that already exist (a new version of each)"},
+	)
+}
+
+// importAction reads FILE with parse and stores each pair as a secret.
+func importAction(t *terminal, parse func([]byte) ([]format.DotenvPair, []format.DotenvNote, error)) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		file, err := oneArg(c, "FILE")
+		if err != nil {
+			return err
+		}
+		prefix := c.String("prefix")
+		if err := format.ValidatePrefix(prefix); err != nil {
+			return usagef("a prefix is a path like prod/app/", "--prefix: %v", err)
+		}
+		if prefix = strings.TrimSuffix(prefix, "/"); prefix != "" {
+			prefix += "/"
+		}
+		b, err := readImportFile(t, file)
+		if err != nil {
+			return err
+		}
+		pairs, notes, err := parse(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", importSourceName(file), err)
+		}
+		commented := map[string]bool{}
+		for _, n := range notes {
+			switch {
+			case n.Key == "":
+				t.note("note: line %d: %s", n.Line, n.Reason)
+			case n.Reason == format.NoteCommentIsEmpty:
+				commented[n.Key] = true
+				t.note("note: %s: %s; skipped, since tresor stores no empty secrets", n.Key, n.Reason)
+			default:
+				t.note("note: %s: %s", n.Key, n.Reason)
+			}
+		}
+		v, _, err := openForWrite(c, t)
+		if err != nil {
+			return err
+		}
+		defer v.Close()
+		plan, err := planImport(t, v, pairs, prefix, c.Bool("force"), commented)
+		if err != nil {
+			return err
+		}
+		progress := t.progress("importing")
+		for i, it := range plan {
+			env := it.env
+			h, err := v.Set(it.name, it.value, vault.SetOptions{Env: &env})
 			if err != nil {
-				return err
-			}
-			prefix := c.String("prefix")
-			if err := format.ValidatePrefix(prefix); err != nil {
-				return usagef("a prefix is a path like prod/app/", "--prefix: %v", err)
-			}
-			if prefix = strings.TrimSuffix(prefix, "/"); prefix != "" {
-				prefix += "/"
-			}
-			b, err := readImportFile(t, file)
-			if err != nil {
-				return err
-			}
-			pairs, err := format.ParseDotenv(b)
-			if err != nil {
-				return fmt.Errorf("%s: %w", importSourceName(file), err)
-			}
-			v, _, err := openForWrite(c, t)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			plan, err := planImport(t, v, pairs, prefix, c.Bool("force"))
-			if err != nil {
-				return err
-			}
-			progress := t.progress("importing")
-			for i, it := range plan {
-				env := it.env
-				h, err := v.Set(it.name, it.value, vault.SetOptions{Env: &env})
-				if err != nil {
-					if i > 0 {
-						return fmt.Errorf("%w (%d of %d secrets were imported before this one; fix it and run again with --force)", err, i, len(plan))
-					}
-					return err
+				if i > 0 {
+					return fmt.Errorf("%w (%d of %d secrets were imported before this one; fix it and run again with --force)", err, i, len(plan))
 				}
-				if progress != nil && t.stdoutTTY {
-					fmt.Fprint(t.stderr, "\r\x1b[K") // clear the progress line first
-				}
-				fmt.Fprintf(t.stdout, "imported %s as %s (version %d)\n", it.key, h.Name, h.Version)
-				if progress != nil {
-					progress(i+1, len(plan))
-				}
+				return err
 			}
-			t.note("imported %d %s from %s", len(plan), importPlural(len(plan), "secret", "secrets"), importSourceName(file))
-			if file != "-" && len(plan) > 0 {
-				fmt.Fprintf(t.stderr, "%s the plaintext is still in %s: delete it, and if git tracks it, git rm --cached %s and add it to .gitignore\n",
-					t.paint(yellow, "tresor: hint:"), file, quotePathForShell(file))
+			if progress != nil && t.stdoutTTY {
+				fmt.Fprint(t.stderr, "\r\x1b[K") // clear the progress line first
 			}
-			return nil
-		},
+			fmt.Fprintf(t.stdout, "imported %s as %s (version %d)\n", it.key, h.Name, h.Version)
+			if progress != nil {
+				progress(i+1, len(plan))
+			}
+		}
+		t.note("imported %d %s from %s", len(plan), importPlural(len(plan), "secret", "secrets"), importSourceName(file))
+		if file != "-" && len(plan) > 0 {
+			fmt.Fprintf(t.stderr, "%s the plaintext is still in %s: delete it, and if git tracks it, git rm --cached %s and add it to .gitignore\n",
+				t.paint(yellow, "tresor: hint:"), file, quotePathForShell(file))
+		}
+		return nil
 	}
 }
 
@@ -128,7 +190,9 @@ type importItem struct {
 // colliding name, a value tresor cannot store, an existing secret (without
 // force), a secret the member may not write or no one could read, or a
 // variable that is refused or another secret's.
-func planImport(t *terminal, v *vault.Vault, pairs []format.DotenvPair, prefix string, force bool) ([]importItem, error) {
+//
+// Variables in quiet already had a note saying why they are empty.
+func planImport(t *terminal, v *vault.Vault, pairs []format.DotenvPair, prefix string, force bool, quiet map[string]bool) ([]importItem, error) {
 	existing, err := v.List("")
 	if err != nil {
 		return nil, err
@@ -144,6 +208,9 @@ func planImport(t *terminal, v *vault.Vault, pairs []format.DotenvPair, prefix s
 	keyOf := map[string]string{}
 	for _, p := range pairs {
 		if len(p.Value) == 0 {
+			if quiet[p.Key] {
+				continue
+			}
 			t.note("skipped %s: the value is empty (tresor stores no empty secrets)", p.Key)
 			continue
 		}
