@@ -37,7 +37,7 @@ const (
 	NoteExpansion       = "has a $ reference, stored as written: tresor does not expand variables (godotenv, docker compose and python-dotenv would); write \\$ or use single quotes to say it is literal"
 	NoteCommentIsEmpty  = "the text after \" #\" is a comment, so the value is empty (godotenv and docker compose read that text as the value; quote it to keep it)"
 	NoteSingleBackslash = "\\\\ inside single quotes is kept as two backslashes (python-dotenv and heroku config --shell mean one; for heroku's output use tresor import heroku)"
-	NoteUnknownEscape   = "a backslash before a character other than n r t \" \\ $ ` is kept as written inside double quotes (godotenv drops it)"
+	NoteUnknownEscape   = "a backslash before a character other than n r t \" \\ $ ` is kept as written inside double quotes (godotenv drops it; for heroku config --shell output, which writes \\! for !, use tresor import heroku)"
 	NoteContinuation    = "a backslash at the end of a line inside double quotes joins the two lines, as in sh (other dotenv readers keep the line break)"
 	NoteLoneCR          = "a carriage return without a newline ends a line, as in godotenv and python-dotenv (docker compose reads the rest of the line into the value)"
 )
