@@ -37,8 +37,10 @@ shared terminal or a log (GitHub Actions does not mask what goes into
 $GITHUB_ENV). tresor exec runs a command without printing them.
 
 Formats:
-   dotenv   KEY='value' lines that tresor import dotenv and most dotenv tools read;
-            set -a; . ./.env runs nothing (a carriage return reads as \r there)
+   dotenv   KEY='value' lines that tresor import dotenv reads back exactly, and
+            godotenv, docker compose and python-dotenv too but for the values
+            docs/dotenv.md lists (a value ending in \, ...); set -a; . ./.env
+            runs nothing (a carriage return reads as \r there)
    json     one object {"KEY": "value"} (values must be UTF-8)
    shell    export KEY='value' lines for eval or . in any POSIX shell, every value exact
    github   KEY<<DELIMITER blocks for $GITHUB_ENV in GitHub Actions

@@ -255,14 +255,28 @@ func FuzzParseDotenv(f *testing.F) {
 	f.Add([]byte("\xef\xbb\xbfA=1\r\nB=2\r\n"))
 	f.Add([]byte("A=1\nA=2\n"))
 	f.Add([]byte("export export=1\n"))
+	f.Add([]byte("a=b\rc=d\r# c\rE='x\ry'\r"))
+	f.Add([]byte("A=\"x\\\ny\" \nB=\"\\d ${X}\"\nC= #c\nD='\\\\'\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		pairs, err := format.ParseDotenv(b)
+		pairs, notes, err := format.ParseDotenvNotes(b)
+		if plain, plainErr := format.ParseDotenv(b); (plainErr == nil) != (err == nil) || !samePairs(plain, pairs) {
+			t.Fatalf("ParseDotenv and ParseDotenvNotes disagree")
+		}
+		if err != nil && notes != nil {
+			t.Fatalf("notes with an error")
+		}
+		for _, n := range notes {
+			if n.Line < 1 || n.Reason == "" {
+				t.Fatalf("note %+v", n)
+			}
+		}
 		if err != nil {
 			if pairs != nil {
 				t.Fatalf("ParseDotenv returned pairs and an error %v", err)
 			}
 			var de *format.DotenvError
-			if !errors.As(err, &de) || de.Line < 1 || de.Line > bytes.Count(b, []byte("\n"))+1 {
+			// Lines end at LF, CR LF or a lone CR.
+			if !errors.As(err, &de) || de.Line < 1 || de.Line > bytes.Count(b, []byte("\n"))+bytes.Count(b, []byte("\r"))+1 {
 				t.Fatalf("error %v is not a *DotenvError with a line of the file", err)
 			}
 			return
