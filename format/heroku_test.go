@@ -15,7 +15,8 @@ import (
 
 // herokuQuote is Heroku's quote (heroku/cli, src/lib/config/quote.ts), which
 // heroku config --shell prints each value with. JavaScript's \s is
-// Unicode whitespace.
+// Unicode whitespace and \v, which Go's \s is not, so they are listed
+// (regression-vertical-tab: the port left "\v" unquoted).
 func herokuQuote(s string) string {
 	if herokuNeedsQuotes.MatchString(s) {
 		if strings.ContainsAny(s, "'\n") {
@@ -27,7 +28,7 @@ func herokuQuote(s string) string {
 }
 
 var (
-	herokuNeedsQuotes   = regexp.MustCompile("[\"\\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff#!$&'()*,:;<=>?@\\[\\\\\\]^`{|}]")
+	herokuNeedsQuotes   = regexp.MustCompile("[\"\\s\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff#!$&'()*,:;<=>?@\\[\\\\\\]^`{|}]")
 	herokuDoubleEscapes = regexp.MustCompile("([\"\\\\$`!])")
 	herokuSingleEscapes = regexp.MustCompile(`(['\\])`)
 )
