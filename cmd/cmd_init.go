@@ -102,6 +102,11 @@ func identityForInit(c *cli.Context, t *terminal) (*crypto.Found, bool, error) {
 		return nil, false, err
 	}
 	where, note, err := crypto.SaveIdentity(id, crypto.OSKeyring{}, crypto.IdentityFilePath(identityEnv()))
+	if errors.Is(err, crypto.ErrNowhereToStore) {
+		// A container or CI job: no HOME, no Secret Service.
+		return nil, false, hintedf("make a key with tresor keygen -o FILE and pass --identity FILE (or set TRESOR_IDENTITY_FILE=FILE), or run where an OS keyring (Secret Service) is available, or set HOME",
+			"%v", err)
+	}
 	if err != nil {
 		return nil, false, err
 	}

@@ -217,6 +217,7 @@ func commands(t *terminal) []*cli.Command {
 		initCommand(t),
 		keygenCommand(t),
 		whoamiCommand(t),
+		identityCommand(t),
 		setCommand(t),
 		getCommand(t),
 		lsCommand(t),

@@ -85,6 +85,10 @@ func (OSKeyring) Set(text string) error {
 	return nil
 }
 
+// ErrNowhereToStore: there is no OS keyring to keep a new identity in, and
+// no home directory (nor XDG_CONFIG_HOME) for the identity file.
+var ErrNowhereToStore = errors.New("nowhere to store a new identity: the OS keyring is unavailable and there is no home directory")
+
 // SaveIdentity stores a new identity in the keyring, or, when the keyring is
 // unavailable, in a 0600 file at path (never overwriting one). It returns
 // where the identity went and, when it fell back, a one-line note.
@@ -100,7 +104,7 @@ func SaveIdentity(id *Identity, kr Keyring, path string) (where, note string, er
 		note = err.Error() + "; storing the identity in " + path + " instead"
 	}
 	if path == "" {
-		return "", "", errors.New("nowhere to store the identity: no OS keyring and no home directory")
+		return "", "", ErrNowhereToStore
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", "", fmt.Errorf("creating %s: %w", filepath.Dir(path), errors.Unwrap(err))

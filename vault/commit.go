@@ -122,8 +122,7 @@ func (v *Vault) actor() (string, error) {
 		}
 		return name, nil
 	}
-	return "", problemf(ErrDenied, "ask an admin to add you: tresor member add NAME --card '"+v.identity.Card()+"'",
-		"your identity (%s) is not a member of this vault", short(me))
+	return "", v.notMemberError(ErrDenied)
 }
 
 func short(recipient string) string {

@@ -65,6 +65,10 @@ func (v *Vault) Environment(sel Selector) (*Environment, error) {
 	if err != nil {
 		return nil, err
 	}
+	if v.isNonMember() {
+		// Not one secret to read: the program must not start without them.
+		return nil, v.notMemberError(ErrNoAccess)
+	}
 	// Secrets with versions awaiting a writer's choice (merged branches,
 	// or a revoked write) are selected too, so that opening them fails:
 	// a program never runs with one silently left out.

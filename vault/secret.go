@@ -389,6 +389,9 @@ func (v *Vault) notReaderError(h format.SecretHeader) error {
 		return problemf(ErrVerify, "restore it with git, or run tresor verify",
 			"secret %s lists you as a reader, but no recipient stanza opens with your key: the file was modified", h.Name)
 	}
+	if v.isNonMember() {
+		return v.notMemberError(ErrNoAccess)
+	}
 	return problemf(ErrNoAccess, "readers are "+joinOrNone(h.Readers)+"; ask an admin, or use another identity (--identity)",
 		"your identity (%s) is not a reader of %s", short(v.identity.Recipient()), h.Name)
 }
