@@ -66,7 +66,7 @@ Examples:
 			case member != "":
 				fmt.Fprintf(t.stdout, "member:    %s\n", member)
 			case v != nil:
-				fmt.Fprintf(t.stdout, "member:    not a member of this vault\n")
+				fmt.Fprintf(t.stdout, "member:    not a member of this vault (send the card below to an admin)\n")
 			}
 			fmt.Fprintf(t.stdout, "card:      %s\n", rec.Card)
 			return nil
