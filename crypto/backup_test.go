@@ -49,7 +49,7 @@ func TestExportTextRefusesSSH(t *testing.T) {
 }
 
 // protect encrypts text to a passphrase, armored, as age -p -a does.
-func protect(t *testing.T, text, pass string) []byte {
+func protect(t testing.TB, text, pass string) []byte {
 	t.Helper()
 	r, err := age.NewScryptRecipient(pass)
 	if err != nil {
@@ -277,4 +277,55 @@ func checkPrivate(t *testing.T, path string, want fs.FileMode) {
 	if fi.Mode().Perm() != want {
 		t.Errorf("%s has mode %#o, want %#o", path, fi.Mode().Perm(), want)
 	}
+}
+
+// FuzzParseImport: ParseImport never panics, never echoes its input in an
+// error, keeps what it accepts as it came, accepts only age keys (the ones
+// tresor holds the whole secret of), and what it accepts exports to text
+// that is the same identity.
+func FuzzParseImport(f *testing.F) {
+	pq, err := crypto.Generate(false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	k := testSSHKeys()
+	for _, seed := range []string{
+		"", fixedIdentity, "# public key: " + fixedRecipient + "\n" + fixedIdentity + "\r\n",
+		pq.FileText(), pq.SecretText(), string(k.ed25519PEM), string(k.rsaPEM),
+		plugin.EncodeIdentity("yubikey", []byte{1, 2, 3}),
+		"age-encryption.org/v1\n", "-----BEGIN AGE ENCRYPTED FILE-----\n", " \n-----BEGIN RSA PRIVATE KEY-----\n",
+		"-----BEGIN OPENSSH PRIVATE KEY-----\n", fixedIdentity + "\n" + fixedIdentity,
+	} {
+		f.Add([]byte(seed))
+	}
+	// protected with the passphrase the fuzz function gives
+	f.Add(protect(f, fixedIdentity+"\n", "fuzz"))
+	f.Add(protect(f, string(k.ed25519PEM), "fuzz"))
+	f.Fuzz(func(t *testing.T, text []byte) {
+		asked := false
+		imp, err := crypto.ParseImport(text, crypto.ParseOptions{Plugins: []string{"yubikey"}, Passphrase: func() ([]byte, error) {
+			asked = true
+			return []byte("fuzz"), nil
+		}})
+		if err != nil {
+			if in := bytes.TrimSpace(text); len(in) >= 16 && strings.Contains(err.Error(), string(in)) {
+				t.Fatalf("error %q contains the input", err)
+			}
+			return
+		}
+		if imp.Kind() != crypto.KindX25519 && imp.Kind() != crypto.KindHybrid {
+			t.Fatalf("accepted a %s identity", imp.Kind())
+		}
+		if !bytes.Equal(imp.Given, text) || imp.Protected != asked {
+			t.Fatalf("given kept: %v, protected %v, passphrase asked %v", bytes.Equal(imp.Given, text), imp.Protected, asked)
+		}
+		out, err := crypto.ExportText(imp.Identity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := crypto.ParseIdentity([]byte(out), crypto.ParseOptions{})
+		if err != nil || back.Recipient() != imp.Recipient() || back.SecretText() != imp.SecretText() {
+			t.Fatalf("the export of an import is another identity: %v", err)
+		}
+	})
 }
