@@ -178,8 +178,9 @@ Examples:
 			if same {
 				t.note("%s already holds this %s identity; nothing changed", where, imp.Kind().Short())
 			} else {
-				t.note("stored the %s identity in %s; check that its card below is the one the vault knows (tresor member ls)", imp.Kind().Short(), where)
+				t.note("stored the %s identity in %s", imp.Kind().Short(), where)
 			}
+			sayMembership(c, t, imp.Identity)
 			if ownPath {
 				// A place of the user's choosing is not in the lookup order.
 				t.note("tresor uses it when you pass --identity %s or set TRESOR_IDENTITY_FILE=%s", path, path)
@@ -279,4 +280,22 @@ func warnIfShadowed(c *cli.Context, t *terminal, imported *crypto.Identity, wher
 		return
 	}
 	t.note("warning: tresor will still use the identity from %s, which comes before %s in the lookup order (docs/identity.md)", found.Source, where)
+}
+
+// sayMembership tells, inside a vault, which member the imported identity
+// is, so that the user knows at once it is the right key; outside one, how
+// to check.
+func sayMembership(c *cli.Context, t *terminal, id *crypto.Identity) {
+	v, err := openVault(c, t)
+	if err != nil {
+		t.note("its member card follows; in a vault, tresor whoami says which member it is")
+		return
+	}
+	defer v.Close()
+	v.SetIdentity(id)
+	if member, err := v.Member(); err == nil {
+		t.note("in this vault it is member %s", member)
+	} else {
+		t.note("in this vault it is no member: %s", oneLine(err.Error()))
+	}
 }
