@@ -163,6 +163,24 @@ func TestDotenvGodotenvIssueValues(t *testing.T) {
 	}
 }
 
+// TestDotenvPortableValues: values without $, ` or a trailing \ or ", the
+// kind most .env files hold (paths, regexes, JSON, PEM blocks, quotes),
+// are spelled so that godotenv and python-dotenv both read them exactly:
+// a value with \\ is double-quoted, since python-dotenv reads \\ inside
+// single quotes as one backslash, and newlines and tabs stay raw.
+func TestDotenvPortableValues(t *testing.T) {
+	for _, v := range []string{
+		`\\server\share`, `C:\Users\me\file`, `regex \d+\.\w \\d`, `it's "x" \ y`, `{"a": "b\\c", "d": 1}`,
+		"tab\there", "multi\nline\n", "it's\ttab\nand \\\\ two", "-----BEGIN KEY-----\nMIIE\\\\x\n-----END KEY-----\n",
+	} {
+		if !godotenvReadsExactly([]byte(v)) || !pythonDotenvReadsExactly([]byte(v)) {
+			out, _ := format.MarshalDotenv([]format.DotenvPair{{Key: "K", Value: []byte(v)}})
+			t.Errorf("%q is written as %q, which godotenv (%v) or python-dotenv (%v) does not read exactly",
+				v, out, godotenvReadsExactly([]byte(v)), pythonDotenvReadsExactly([]byte(v)))
+		}
+	}
+}
+
 // FuzzDotenvGodotenv: for any two values, godotenv reads the file
 // MarshalDotenv writes, both keys, and exactly the values
 // godotenvReadsExactly says. Seeds are also in
