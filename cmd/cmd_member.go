@@ -127,6 +127,9 @@ Example:
 						return err
 					}
 					defer v.Close()
+					if _, _, err := v.SignedPolicy(); err != nil {
+						return err // members as the signed policy has them
+					}
 					items := v.Members()
 					if c.Bool("json") {
 						return printJSON(t.stdout, items)

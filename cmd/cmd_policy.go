@@ -27,7 +27,11 @@ Example:
 						return err
 					}
 					defer v.Close()
-					return writeAll(t.stdout, v.Policy.Marshal())
+					p, _, err := v.SignedPolicy()
+					if err != nil {
+						return err
+					}
+					return writeAll(t.stdout, p.Marshal())
 				},
 			},
 			{
@@ -90,12 +94,20 @@ Example:
 				Usage:     "replace the policy with a file you wrote (admins only)",
 				ArgsUsage: "FILE|-",
 				Description: `Reads a policy (YAML, as tresor policy show prints it; comments and any order
-allowed), checks it and records it as one signed policy change. Secrets are
-not re-encrypted: run tresor reencrypt afterwards.
+allowed), checks it, shows the change against the signed policy and records
+it as one signed policy change; policy.yaml is rewritten in canonical form.
+Secrets are not re-encrypted: run tresor reencrypt afterwards.
 
-Example:
-   tresor policy show > p.yaml && $EDITOR p.yaml && tresor policy apply p.yaml`,
-				Flags: withGlobal(),
+FILE may be .tresor/policy.yaml itself after you edited it by hand: until an
+admin signs them, such edits are not in force (tresor goes on under the
+signed policy and verify reports them). Signing them asks for confirmation
+on a terminal, or needs --yes: a push can change policy.yaml too.
+
+Examples:
+   tresor policy show > p.yaml && $EDITOR p.yaml && tresor policy apply p.yaml
+   $EDITOR .tresor/policy.yaml && tresor policy apply .tresor/policy.yaml
+   tresor policy apply --yes .tresor/policy.yaml   # no terminal: review first`,
+				Flags: withGlobal(&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "sign unsigned edits of policy.yaml without asking"}),
 				Action: func(c *cli.Context) error {
 					path, err := oneArg(c, "FILE")
 					if err != nil {
@@ -110,13 +122,18 @@ Example:
 						return err
 					}
 					defer v.Close()
-					if err := v.ApplyPolicy(b); err != nil {
+					prop, err := v.ProposePolicy(b, nil)
+					if err != nil {
 						return err
 					}
-					fmt.Fprintln(t.stderr, "tresor: policy applied; run tresor reencrypt to make readers follow it")
-					return nil
+					summary := "apply policy"
+					if prop.ReplacesEdits {
+						summary = "sign edits of policy.yaml"
+					}
+					return signPolicyChange(t, v, prop, summary, c.Bool("yes"))
 				},
 			},
+			policyEditCommand(t),
 		},
 	}
 }

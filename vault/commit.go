@@ -69,7 +69,7 @@ func (v *Vault) writeLocked(fn func(st *verifiedState) error) error {
 		if err != nil {
 			return err
 		}
-		if st.policy != v.policyHash {
+		if !st.holdsPolicy(v.policyHash) {
 			return problemf(ErrVerify, "run the command again", "policy.yaml changed while it was being verified")
 		}
 		return fn(st)
@@ -274,6 +274,9 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 	if e.Action == format.ActionPolicy {
 		st.policy = e.File
 		st.policyConflict = false
+		// policy.yaml now holds the policy this entry signs.
+		st.policyFile, st.policyEntry = "", ""
+		st.signed, _ = format.ParsePolicy([]byte(e.Details.Policy))
 	}
 	v.remember(st)
 	v.unsaved = st // saved once, when the lock is released

@@ -13,7 +13,7 @@ import (
 // records it as one policy.set entry. Only an admin of the current policy
 // may do so.
 func (v *Vault) changePolicy(summary string, mutate func(p *format.Policy) error) error {
-	return v.writeLocked(func(*verifiedState) error {
+	return v.writeLocked(func(st *verifiedState) error {
 		actor, err := v.signer()
 		if err != nil {
 			return err
@@ -21,6 +21,9 @@ func (v *Vault) changePolicy(summary string, mutate func(p *format.Policy) error
 		if !v.Policy.IsAdmin(actor) {
 			return problemf(ErrDenied, "ask an admin ("+joinOrNone(v.Policy.Expand(v.Policy.Admins))+") to make this change",
 				"member %s is not an admin of this vault", actor)
+		}
+		if err := v.checkNoUnsignedEdits(st); err != nil {
+			return err
 		}
 		next := v.Policy.Clone()
 		if err := mutate(next); err != nil {
@@ -182,7 +185,10 @@ type PolicyReport struct {
 // writers that cannot sign, members no rule mentions, secrets no rule
 // covers and secrets whose readers differ from the policy.
 func (v *Vault) CheckPolicy() (*PolicyReport, error) {
-	p := v.Policy
+	p, _, err := v.SignedPolicy()
+	if err != nil {
+		return nil, err
+	}
 	rep := &PolicyReport{Admins: p.Expand(p.Admins)}
 	recipients := map[string]string{}
 	canSign := map[string]bool{}

@@ -28,6 +28,14 @@ type Vault struct {
 	root       *os.Root
 	clone      *cloneState // this clone's state, opened on first use
 	policyHash string      // of policy.yaml as last read
+	// policyUsed is the hash of the policy Policy holds: policy.yaml's,
+	// or the signed policy's while policy.yaml holds unsigned edits
+	// (policy_signed.go); "" before either is known.
+	policyUsed  string
+	warnedEdits bool
+	// replacingEdits is the hash of the unsigned edits of policy.yaml a
+	// policy change being applied was proposed from (policy_proposal.go).
+	replacingEdits string
 	identity   *crypto.Identity
 	now        func() time.Time
 	warn       func(msg string)
@@ -124,7 +132,7 @@ func (v *Vault) SetIdentity(id *crypto.Identity) { v.identity = id }
 // programs tresor starts. Without plugins in policy.yaml nothing needs
 // checking.
 func (v *Vault) Plugins() ([]string, error) {
-	if len(v.Policy.Plugins()) == 0 {
+	if len(v.Policy.Plugins()) == 0 && v.policyUsed != "" {
 		return nil, nil
 	}
 	if _, err := v.verifiedForRead(); err != nil {
@@ -136,7 +144,7 @@ func (v *Vault) Plugins() ([]string, error) {
 // DefaultGenerate returns the signed policy's default generator spec, once
 // the journal verifies.
 func (v *Vault) DefaultGenerate() (string, error) {
-	if v.Policy.DefaultGenerate() == "" {
+	if v.Policy.DefaultGenerate() == "" && v.policyUsed != "" {
 		return "", nil
 	}
 	if _, err := v.verifiedForRead(); err != nil {
@@ -155,8 +163,17 @@ func (v *Vault) loadPolicy() error {
 		return nil // as parsed last time (the lock reloads it before every use)
 	}
 	p, err := format.ParsePolicy(b)
+	if err != nil && damagedClass(err) == nil {
+		return &Problem{cause: err, hint: "policy.yaml is written by tresor; restore it with git (git checkout -- " + DirName + "/policy.yaml, or during a merge git checkout --ours -- " + DirName + "/policy.yaml)"}
+	}
 	if err != nil {
-		return &Problem{class: damagedClass(err), cause: err, hint: "policy.yaml is written by tresor; restore it with git (git checkout -- " + DirName + "/policy.yaml, or during a merge git checkout --ours -- " + DirName + "/policy.yaml)"}
+		// A hand edit (or a push) that is not what tresor writes: the
+		// signed policy takes its place once the journal verifies, and
+		// until then nothing is allowed (see useSignedPolicy).
+		p = unknownPolicy()
+		v.policyUsed = ""
+	} else {
+		v.policyUsed = h
 	}
 	v.Policy = p
 	v.policyHash = h

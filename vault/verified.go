@@ -26,7 +26,14 @@ type verifiedState struct {
 	stamp  string
 	maxSeq int
 	policy string
-	heads  []string
+	// policyFile is the hash of policy.yaml when it holds edits no admin
+	// signed (policy is then the signed policy's hash), and policyEntry
+	// the entry that records the signed policy; signed is that policy
+	// when this process verified it (not saved).
+	policyFile  string
+	policyEntry string
+	signed      *format.Policy
+	heads       []string
 	// seen are the heads verified last on each branch (see gitBranch),
 	// for the rollback check.
 	seen map[string][]string
@@ -108,6 +115,9 @@ func (st *verifiedState) entriesUnchanged(v *Vault, names []string) bool {
 func (st *verifiedState) marshal() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\nvault %s\nstamp %s\nseq %d\npolicy %s\n", verifiedTag, st.vault, st.stamp, st.maxSeq, st.policy)
+	if st.policyFile != "" {
+		fmt.Fprintf(&b, "policy-file %s %s\n", st.policyFile, st.policyEntry)
+	}
 	if st.policyConflict {
 		b.WriteString("policy-conflict\n")
 	}
@@ -185,6 +195,12 @@ func parseVerifiedState(b []byte) (*verifiedState, error) {
 			st.maxSeq, _ = strconv.Atoi(val)
 		case "policy":
 			st.policy = val
+		case "policy-file":
+			h, entry, _ := strings.Cut(val, " ")
+			if !strings.HasPrefix(h, "sha256:") || entry == "" {
+				return nil, errors.New("malformed verified-state file")
+			}
+			st.policyFile, st.policyEntry = h, entry
 		case "policy-conflict":
 			st.policyConflict = true
 		case "head":
@@ -271,7 +287,7 @@ func (v *Vault) verified() (*verifiedState, error) {
 // state holds while the journal's listing and policy.yaml are as verified:
 // a policy edited by hand must never decide who reads.
 func (v *Vault) freshVerifiedState(names ...string) *verifiedState {
-	if v.mem != nil && v.mem.policy == v.policyHash && v.memStamp == v.quickStamp() {
+	if v.mem != nil && v.mem.holdsPolicy(v.policyHash) && v.memStamp == v.quickStamp() && v.useSignedPolicy(v.mem) == nil {
 		return v.mem
 	}
 	stamp, err := v.journalStamp()
@@ -279,8 +295,11 @@ func (v *Vault) freshVerifiedState(names ...string) *verifiedState {
 		return nil
 	}
 	st, err := v.readVerifiedState()
-	if err != nil || st == nil || st.vault != v.File.ID || st.stamp != stamp || st.policy != v.policyHash || !st.entriesUnchanged(v, names) {
+	if err != nil || st == nil || st.vault != v.File.ID || st.stamp != stamp || !st.holdsPolicy(v.policyHash) || !st.entriesUnchanged(v, names) {
 		return nil
+	}
+	if v.useSignedPolicy(st) != nil {
+		return nil // verification says what is wrong
 	}
 	v.remember(st)
 	return st
@@ -348,6 +367,9 @@ func (v *Vault) verifiedWith(opts VerifyOptions) (*verifiedState, error) {
 		return nil, err
 	}
 	if len(rep.hardFindings()) == 0 {
+		if err := v.useSignedPolicy(rep.state); err != nil {
+			return nil, err
+		}
 		v.remember(rep.state)
 	}
 	if hard := rep.hardFindings(); len(hard) > 0 {

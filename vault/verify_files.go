@@ -164,9 +164,13 @@ func (vr *verification) checkPolicyFile() {
 	case err != nil:
 		vr.add(CheckFiles, "", policyFileName, "cannot be read: %v", err)
 	case len(cands) == 1:
-		if crypto.FileHash(b) != want {
-			vr.add(CheckFiles, cands[0].file, policyFileName, "policy.yaml does not match the policy recorded by its latest entry (edited by hand?)")
+		if h := crypto.FileHash(b); h != want {
+			// Edited by hand, or by a push: never the policy in force.
+			// Reads and writes go on under the signed one.
+			rep.Findings = append(rep.Findings, unsignedEditsFinding(cands[0].file))
+			st.policyFile, st.policyEntry = h, cands[0].file
 		}
+		st.signed = vr.policyFrontier[0].policy
 		rep.expected[policyFileName] = want
 	default:
 		st.policyConflict = true
