@@ -28,14 +28,6 @@ type Vault struct {
 	root       *os.Root
 	clone      *cloneState // this clone's state, opened on first use
 	policyHash string      // of policy.yaml as last read
-	// policyUsed is the hash of the policy Policy holds: policy.yaml's,
-	// or the signed policy's while policy.yaml holds unsigned edits
-	// (policy_signed.go); "" before either is known.
-	policyUsed  string
-	warnedEdits bool
-	// replacingEdits is the hash of the unsigned edits of policy.yaml a
-	// policy change being applied was proposed from (policy_proposal.go).
-	replacingEdits string
 	identity   *crypto.Identity
 	now        func() time.Time
 	warn       func(msg string)
@@ -61,6 +53,15 @@ type Vault struct {
 	// expiryWarned are the expired secrets this process warned about
 	// (expiry.go): exec --mount reads a secret twice, the user hears once.
 	expiryWarned map[string]bool
+
+	// policyUsed is the hash of the policy Policy holds: policy.yaml's,
+	// or the signed policy's while policy.yaml holds unsigned edits
+	// (policy_signed.go); "" before either is known. replacingEdits is
+	// the hash of the unsigned edits a policy change being applied was
+	// proposed from (policy_proposal.go).
+	policyUsed     string
+	warnedEdits    bool
+	replacingEdits string
 }
 
 // Options configure how a vault is opened.
