@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tresor-dev/tresor/crypto"
+	"github.com/tresor-dev/tresor/format"
 )
 
 // checkFiles is verification's third phase: policy.yaml and every secret
@@ -167,7 +168,11 @@ func (vr *verification) checkPolicyFile() {
 		if h := crypto.FileHash(b); h != want {
 			// Edited by hand, or by a push: never the policy in force.
 			// Reads and writes go on under the signed one.
-			rep.Findings = append(rep.Findings, unsignedEditsFinding(cands[0].file))
+			f := unsignedEditsFinding(cands[0].file)
+			if _, err := format.ParsePolicy(b); err != nil {
+				f.Message += " (as it is, it does not parse: " + err.Error() + ")"
+			}
+			rep.Findings = append(rep.Findings, f)
 			st.policyFile, st.policyEntry = h, cands[0].file
 		}
 		st.signed = vr.policyFrontier[0].policy
