@@ -18,6 +18,7 @@ func FuzzParseVerifiedState(f *testing.F) {
 	st.idents["00000001-0123456789abcdef.entry"] = "1.2.3"
 	st.conflicts, st.conflictHashes = []string{"app/b"}, [][]string{{"sha256:22", ""}}
 	st.revoked["app/b"] = true
+	st.policyFile, st.policyEntry = "sha256:33", "00000001-0123456789abcdef.entry" // policy.yaml with unsigned edits
 	f.Add(st.marshal())
 	f.Add([]byte(verifiedTag + "\nvault x\ns a b\ns\ne\nE x\nconflict\nseen x\n"))
 	f.Add([]byte("tresor-verified/v1\nvault x\n"))
