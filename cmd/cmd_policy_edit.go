@@ -64,7 +64,9 @@ Examples:
 				if err != nil {
 					return err
 				}
-				if bytes.Equal(edited, start) {
+				// Saved as it was: nothing to do, unless it holds the
+				// unsigned edits, which the admin may mean to sign.
+				if bytes.Equal(edited, start) && working == nil {
 					t.note("the policy was not changed; nothing signed")
 					return nil
 				}

@@ -15,8 +15,11 @@ import (
 func signPolicyChange(t *terminal, v *vault.Vault, prop *vault.PolicyProposal, summary string, yes bool) error {
 	if prop.Unchanged() {
 		if prop.ReplacesEdits {
-			return hintedf("git checkout -- "+vault.DirName+"/policy.yaml puts the signed layout back",
-				"policy.yaml differs from the signed policy only in layout or comments; nothing to sign")
+			if err := v.RestoreSignedPolicy(prop); err != nil {
+				return err
+			}
+			t.note("policy.yaml differed from the signed policy only in layout or comments: nothing to sign; it is canonical again")
+			return nil
 		}
 		t.note("the policy is unchanged; nothing signed")
 		return nil

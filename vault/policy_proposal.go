@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"fmt"
 
 	"github.com/tresor-dev/tresor/crypto"
 	"github.com/tresor-dev/tresor/format"
@@ -105,4 +106,31 @@ func (v *Vault) CanChangePolicy() error {
 			"member %s is not an admin of this vault", actor)
 	}
 	return nil
+}
+
+// RestoreSignedPolicy writes the signed policy back over policy.yaml when a
+// proposal from its unsigned edits changes nothing (they were layout and
+// comments only): nothing to sign, and policy.yaml is canonical again.
+func (v *Vault) RestoreSignedPolicy(prop *PolicyProposal) error {
+	if !prop.Unchanged() || prop.edits == "" {
+		return nil
+	}
+	return v.withLock(func() error {
+		st, err := v.verified()
+		if err != nil {
+			return err
+		}
+		if st.policy != prop.base || v.policyHash != prop.edits {
+			return problemf(nil, "run the command again", "policy.yaml or the signed policy changed meanwhile; nothing was written")
+		}
+		tmp, err := v.writeTemp(policyFileName, prop.Current)
+		if err != nil {
+			return err
+		}
+		if err := v.root.Rename(osPath(tmp), policyFileName); err != nil {
+			v.root.Remove(osPath(tmp))
+			return fmt.Errorf("writing %s: %w", policyFileName, unwrapPath(err))
+		}
+		return v.syncDir(".")
+	})
 }
