@@ -20,8 +20,9 @@ func demoCommand(t *terminal) *cli.Command {
 keyring, nothing outside the directory), and shows init, set, get, adding a
 member, re-encrypting and reading as that member. Removes everything after.
 
-Example:
-   go run . demo`,
+Examples:
+   tresor demo
+   tresor demo --keep`,
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "keep", Usage: "keep the temporary directory and print its path"}},
 		Action: func(c *cli.Context) error {
 			dir, err := os.MkdirTemp("", "tresor-demo-")

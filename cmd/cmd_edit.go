@@ -31,7 +31,7 @@ next tresor command removes it. A new NAME starts from an empty file.
 
 If the old value had no final newline, the one your editor adds is dropped.
 
-Example:
+Examples:
    EDITOR=nano tresor edit prod/config.json`,
 		Flags: withGlobal(),
 		Action: func(c *cli.Context) error {

@@ -31,11 +31,20 @@ With the drivers, git diff and git log -p show a secret file's header and,
 if you are a reader, a short fingerprint of its value keyed to your identity
 (TRESOR_DIFF_PLAINTEXT=1 shows the value itself); a merge of two branches
 that changed one secret keeps one version whole, never conflict markers, and
-says which tresor resolve to run.`,
+says which tresor resolve to run.
+
+Examples:
+   tresor git setup
+   TRESOR_DIFF_PLAINTEXT=1 git diff .tresor/secrets`,
 		Subcommands: []*cli.Command{
 			{
-				Name:      "setup",
-				Usage:     "configure this clone's git for the vault's diff and merge drivers",
+				Name:  "setup",
+				Usage: "configure this clone's git for the vault's diff and merge drivers",
+				Description: `Sets diff.tresor and merge.tresor in this clone's git config (git config is
+not cloned). tresor init does it for the clone it runs in.
+
+Examples:
+   git clone git@example.com:team/app.git && cd app && tresor git setup`,
 				ArgsUsage: " ",
 				Flags:     withGlobal(),
 				Action: func(c *cli.Context) error {

@@ -33,6 +33,12 @@ Examples:
 			{
 				Name:  "install",
 				Usage: "write the pre-commit hook (chaining an existing one)",
+				Description: `Writes a pre-commit hook that runs tresor verify and tresor scan --staged;
+an existing hook moves to pre-commit.tresor-chained and runs first.
+
+Examples:
+   tresor hook install
+   tresor hook install --force   # replace the existing hook instead`,
 				Flags: withGlobal(
 					&cli.BoolFlag{Name: "force", Usage: "replace an existing pre-commit hook instead of chaining it"},
 				),
@@ -46,6 +52,10 @@ Examples:
 			{
 				Name:  "uninstall",
 				Usage: "remove tresor's pre-commit hook and restore the one it chained",
+				Description: `Removes tresor's pre-commit hook and puts back the hook it chained, if any.
+
+Examples:
+   tresor hook uninstall`,
 				Flags: withGlobal(),
 				Action: func(c *cli.Context) error {
 					if c.NArg() > 0 {

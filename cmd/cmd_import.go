@@ -20,6 +20,12 @@ func importCommand(t *terminal) *cli.Command {
 	return &cli.Command{
 		Name:  "import",
 		Usage: "store the secrets of another tool's file",
+		Description: `Stores each entry of another tool's file as a secret of its own, one signed
+journal entry each.
+
+Examples:
+   tresor import dotenv --prefix prod/ .env.production
+   heroku config --shell | tresor import dotenv --prefix prod/ -`,
 		Subcommands: []*cli.Command{
 			importDotenvCommand(t),
 			importHerokuCommand(t),

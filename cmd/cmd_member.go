@@ -12,6 +12,14 @@ func memberCommand(t *terminal) *cli.Command {
 	return &cli.Command{
 		Name:  "member",
 		Usage: "add, remove and list members",
+		Description: `Members are the people and machines the policy names: each has a recipient
+(secrets are encrypted to it) and a signer (their changes are checked against
+it). A newcomer sends what tresor whoami --card prints to an admin.
+
+Examples:
+   tresor member add bob --card "$(cat bob.card)" --group sre && tresor reencrypt
+   tresor member ls
+   tresor member rm bob`,
 		Subcommands: []*cli.Command{
 			{
 				Name:      "add",
@@ -92,7 +100,7 @@ Examples:
 read stay encrypted to them until you run tresor reencrypt, and they may have
 kept the values: rotate those.
 
-Example:
+Examples:
    tresor member rm bob && tresor reencrypt`,
 				Flags: withGlobal(),
 				Action: func(c *cli.Context) error {
@@ -118,7 +126,7 @@ Example:
 				Usage: "list members",
 				Description: `Lists the members with their key type, groups and whether they can sign.
 
-Example:
+Examples:
    tresor member ls --json`,
 				Flags: withGlobal(&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
 				Action: func(c *cli.Context) error {

@@ -11,6 +11,16 @@ func policyCommand(t *terminal) *cli.Command {
 	return &cli.Command{
 		Name:  "policy",
 		Usage: "show, check and change who reads and writes what",
+		Description: `The policy (.tresor/policy.yaml) says who reads and who writes which secrets
+and who administers the vault. Only a change an admin signed is in force:
+policy.yaml edited by hand is not, until an admin signs it (policy apply or
+policy edit show the change first).
+
+Examples:
+   tresor policy show
+   tresor policy check
+   tresor policy edit && tresor reencrypt
+   tresor policy apply .tresor/policy.yaml   # sign hand edits`,
 		Subcommands: []*cli.Command{
 			{
 				Name:  "show",
@@ -18,7 +28,7 @@ func policyCommand(t *terminal) *cli.Command {
 				Description: `Prints the policy: members, groups, rules (first matching path glob wins)
 and admins.
 
-Example:
+Examples:
    tresor policy show > policy.yaml`,
 				Flags: withGlobal(),
 				Action: func(c *cli.Context) error {
@@ -43,7 +53,7 @@ read, writers or admins that cannot sign, members no rule mentions, secrets
 no rule covers and secrets whose readers differ from the policy. Exits 1 when
 there is a problem.
 
-Example:
+Examples:
    tresor policy check --json`,
 				Flags: withGlobal(&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
 				Action: func(c *cli.Context) error {

@@ -28,7 +28,11 @@ stand, git rm the file and run tresor resolve NAME ("it stays removed").
 
 Writing a new value with tresor set resolves it too. In a clone without the
 merge driver, git writes conflict markers into the file: check out one
-version as above before resolving.`,
+version as above before resolving.
+
+Examples:
+   tresor resolve prod/db/password
+   tresor verify && git add .tresor && git commit`,
 		Flags: withGlobal(),
 		Action: func(c *cli.Context) error {
 			name, err := oneArg(c, "NAME")

@@ -14,7 +14,7 @@ func rmCommand(t *terminal) *cli.Command {
 		Description: `Removes the secret NAME and records it in the journal. Its old versions stay
 in git history: rotate the real credential if it must stop working.
 
-Example:
+Examples:
    tresor rm staging/old-token`,
 		Flags: withGlobal(),
 		Action: func(c *cli.Context) error {
@@ -45,7 +45,7 @@ func mvCommand(t *terminal) *cli.Command {
 is re-encrypted under the new name, to the readers the policy gives it: you
 must be able to read OLD and write both names.
 
-Example:
+Examples:
    tresor mv dev/token staging/token`,
 		Flags: withGlobal(),
 		Action: func(c *cli.Context) error {

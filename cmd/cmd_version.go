@@ -11,6 +11,12 @@ func versionCommand(t *terminal) *cli.Command {
 	return &cli.Command{
 		Name:  "version",
 		Usage: "print the version",
+		Description: `Prints tresor's version, the commit and date it was built from (release
+builds), the Go version and the platform.
+
+Examples:
+   tresor version
+   tresor version --json`,
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
 			if c.Bool("json") {
