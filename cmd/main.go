@@ -40,6 +40,9 @@ const exitCodesHelp = `EXIT CODES:
 func Main(args []string) int {
 	hardenProcess()           // no core dumps of plaintext, no same-user debugger (Linux)
 	removeLeftoverPlaintext() // plaintext directories of killed tresor processes
+	if completingAfterDashDash(args) {
+		return exitOK // the child's command line: nothing to complete
+	}
 	t := newTerminal()
 	app := newApp(t)
 	err := app.Run(interspersed(app, args))
@@ -173,6 +176,7 @@ A policy decides who reads and writes what; every change is signed into a journa
 	app.Commands = commands(t)
 	for _, c := range app.Commands {
 		setUsageErrors(c)
+		setCompletion(t, c, "")
 	}
 	app.Action = func(c *cli.Context) error {
 		if c.NArg() > 0 {
