@@ -354,7 +354,11 @@ func sortFindings(fs []Finding) {
 // commit point and the rename (tresor doctor completes it).
 func (v *Vault) interruptedWrite(rel, want string) bool {
 	dir, base := path.Split(rel)
-	d, err := v.root.Open(osPath(strings.TrimSuffix(dir, "/")))
+	od := strings.TrimSuffix(dir, "/")
+	if od == "" {
+		od = "." // policy.yaml, at the top of the vault
+	}
+	d, err := v.root.Open(osPath(od))
 	if err != nil {
 		return false
 	}

@@ -169,7 +169,9 @@ func (vr *verification) checkPolicyFile() {
 			// Edited by hand, or by a push: never the policy in force.
 			// Reads and writes go on under the signed one.
 			f := unsignedEditsFinding(cands[0].file)
-			if _, err := format.ParsePolicy(b); err != nil {
+			if v.interruptedWrite(policyFileName, want) {
+				f.Message = "a policy change was interrupted after its entry was recorded: the new policy waits in a temporary file (tresor goes on under it); run tresor doctor"
+			} else if _, err := format.ParsePolicy(b); err != nil {
 				f.Message += " (as it is, it does not parse: " + err.Error() + ")"
 			}
 			rep.Findings = append(rep.Findings, f)
