@@ -237,6 +237,7 @@ func commands(t *terminal) []*cli.Command {
 		envCommand(t),
 		importCommand(t),
 		verifyCommand(t),
+		statusCommand(t),
 		hookCommand(t),
 		scanCommand(t),
 		logCommand(t),

@@ -20,7 +20,8 @@ type terminal struct {
 	stdinTTY       bool
 	stdoutTTY      bool
 	stderrTTY      bool
-	color          bool
+	color          bool // on stderr
+	colorOut       bool // on stdout (status's table)
 }
 
 func newTerminal() *terminal {
@@ -30,6 +31,7 @@ func newTerminal() *terminal {
 	t.stderrTTY = term.IsTerminal(int(os.Stderr.Fd()))
 	_, noColor := os.LookupEnv("NO_COLOR")
 	t.color = t.stderrTTY && !noColor && os.Getenv("TERM") != "dumb"
+	t.colorOut = t.stdoutTTY && !noColor && os.Getenv("TERM") != "dumb"
 	return t
 }
 
