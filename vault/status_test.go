@@ -61,6 +61,10 @@ func TestEvaluateSecret(t *testing.T) {
 		return &format.Rotation{Every: every, Rotated: at}
 	}
 	expires := func(at time.Time) *format.Rotation { return &format.Rotation{Expires: at} }
+	updated := func(h *format.SecretHeader, at time.Time) *format.SecretHeader {
+		h.Updated, h.Version = at, 2
+		return h
+	}
 	withReaders := func(h *format.SecretHeader, readers ...string) *format.SecretHeader {
 		h.Readers = readers
 		return h
@@ -81,6 +85,7 @@ func TestEvaluateSecret(t *testing.T) {
 		{"never rotated, exactly at the look-ahead: due", testStatusHeader("app/x", every30), statusT0.Add(16 * day), conds(StatusDue, StatusNever), statusT0.Add(30 * day)},
 		{"one second before due: due, not overdue", testStatusHeader("app/x", every30), statusT0.Add(30*day - time.Second), conds(StatusDue, StatusNever), statusT0.Add(30 * day)},
 		{"exactly at due: overdue", testStatusHeader("app/x", every30), statusT0.Add(30 * day), conds(StatusOverdue, StatusNever), statusT0.Add(30 * day)},
+		{"a metadata change (updated, version 2) does not restart the clock", updated(testStatusHeader("app/x", every30), statusT0.Add(29*day)), statusT0.Add(30 * day), conds(StatusOverdue, StatusNever), statusT0.Add(30 * day)},
 		{"long after due: overdue", testStatusHeader("app/x", every30), statusT0.Add(3000 * day), conds(StatusOverdue, StatusNever), statusT0.Add(30 * day)},
 
 		// Rotated: age counts from rotated.
