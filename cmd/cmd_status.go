@@ -193,6 +193,9 @@ func stateOf(s vault.SecretStatus) string {
 // printStatusTable writes the table. Colour goes on the STATE column after
 // the columns are aligned (escape codes have no width on a terminal).
 func printStatusTable(w io.Writer, color bool, at time.Time, list []vault.SecretStatus) error {
+	if len(list) == 0 {
+		return nil // the summary on stderr says it all
+	}
 	rows := [][]string{{"SECRET", "STATE", "WHEN", "EVERY", "DETAIL"}}
 	for _, s := range list {
 		state := "ok"
@@ -269,11 +272,11 @@ func relative(d time.Duration) string {
 	var s string
 	switch {
 	case d >= 24*time.Hour:
-		s = fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+		s = fmt.Sprintf("%dd", int(d.Round(24*time.Hour)/(24*time.Hour)))
 	case d >= time.Hour:
-		s = fmt.Sprintf("%dh", int(d/time.Hour))
+		s = fmt.Sprintf("%dh", int(d.Round(time.Hour)/time.Hour))
 	case d >= time.Minute:
-		s = fmt.Sprintf("%dm", int(d/time.Minute))
+		s = fmt.Sprintf("%dm", int(d.Round(time.Minute)/time.Minute))
 	default:
 		return "now"
 	}
