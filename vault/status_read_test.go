@@ -110,11 +110,11 @@ func TestStatusOfAVault(t *testing.T) {
 	got := statusLines(rep)
 	want := []string{
 		"app/exposed exposed",
-		"app/rotating overdue",     // rotated 2030-01-11 + 30d = 2030-02-10
-		"prod/db never",            // default 90d: due 2030-04-01
-		"prod/api never",           // header 1y
-		"app/half half-done",       // pending since 2030-01-11
-		"app/expiring ok",          // expires 2030-06-01
+		"app/rotating overdue", // rotated 2030-01-11 + 30d = 2030-02-10
+		"prod/db never",        // default 90d: due 2030-04-01
+		"prod/api never",       // header 1y
+		"app/half half-done",   // pending since 2030-01-11
+		"app/expiring ok",      // expires 2030-06-01
 		"app/plain ok", "other/x ok",
 	}
 	if !slices.Equal(got, want) {
