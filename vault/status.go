@@ -159,7 +159,7 @@ func evaluateSecret(h *format.SecretHeader, p *format.Policy, c statusClock, can
 		r = &format.Rotation{}
 	}
 	s.Rotated, s.Expires, s.PendingSince = r.Rotated, r.Expires, r.Pending
-	s.Every, s.EveryFrom = everyOf(h, p)
+	s.Every, s.EveryFrom = rotationPeriodOf(h, p)
 
 	// Exposed: what the header says, and readers the policy took away.
 	want := p.ReadersOf(h.Name)
@@ -225,9 +225,9 @@ func evaluateSecret(h *format.SecretHeader, p *format.Policy, c statusClock, can
 	return s
 }
 
-// everyOf is the secret's rotation period and, when it comes from a
+// rotationPeriodOf is the secret's rotation period and, when it comes from a
 // settings.rotation default, that default's path glob.
-func everyOf(h *format.SecretHeader, p *format.Policy) (format.Duration, string) {
+func rotationPeriodOf(h *format.SecretHeader, p *format.Policy) (format.Duration, string) {
 	if h.Rotation != nil && h.Rotation.Every != "" {
 		return h.Rotation.Every, ""
 	}

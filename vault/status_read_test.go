@@ -120,23 +120,23 @@ func TestStatusOfAVault(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("status at %s\n got %q\nwant %q", at.Format(time.DateOnly), got, want)
 	}
-	if s := find(rep, "prod/db"); s.Every != "90d" || s.EveryFrom != "prod/**" || !s.Due.Equal(time.Date(2030, 4, 1, 0, 0, 0, 0, time.UTC)) {
+	if s := findStatus(rep, "prod/db"); s.Every != "90d" || s.EveryFrom != "prod/**" || !s.Due.Equal(time.Date(2030, 4, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("prod/db: every %q from %q, due %v", s.Every, s.EveryFrom, s.Due)
 	}
 
 	// A longer look-ahead, and later dates.
 	rep, _ = v.Status(StatusOptions{At: at, Within: 100 * 24 * time.Hour})
-	if s := find(rep, "app/expiring"); !slices.Equal(s.Conditions, conds(StatusExpiring)) {
+	if s := findStatus(rep, "app/expiring"); !slices.Equal(s.Conditions, conds(StatusExpiring)) {
 		t.Errorf("app/expiring within 100d: %v", s.Conditions)
 	}
-	if s := find(rep, "prod/db"); !slices.Equal(s.Conditions, conds(StatusDue, StatusNever)) {
+	if s := findStatus(rep, "prod/db"); !slices.Equal(s.Conditions, conds(StatusDue, StatusNever)) {
 		t.Errorf("prod/db within 100d: %v", s.Conditions)
 	}
 	rep, _ = v.Status(StatusOptions{At: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)})
-	if s := find(rep, "app/expiring"); !slices.Equal(s.Conditions, conds(StatusExpired)) {
+	if s := findStatus(rep, "app/expiring"); !slices.Equal(s.Conditions, conds(StatusExpired)) {
 		t.Errorf("app/expiring in 2099: %v", s.Conditions)
 	}
-	if s := find(rep, "prod/api"); !slices.Equal(s.Conditions, conds(StatusOverdue, StatusNever)) {
+	if s := findStatus(rep, "prod/api"); !slices.Equal(s.Conditions, conds(StatusOverdue, StatusNever)) {
 		t.Errorf("prod/api in 2099: %v", s.Conditions)
 	}
 
@@ -165,12 +165,12 @@ func TestStatusOfAVault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := find(rep, "app/plain")
+	s := findStatus(rep, "app/plain")
 	if !slices.Equal(s.Conditions, conds(StatusExposed, StatusPending)) || !slices.Equal(s.ReadersToRemove, []string{"bob"}) ||
 		!slices.Equal(s.CanReencrypt, []string{"alice", "bob"}) { // bob still reads the file and writes app/**
 		t.Errorf("app/plain after bob lost read access: %+v", s)
 	}
-	if s := find(rep, "other/x"); !s.OK() {
+	if s := findStatus(rep, "other/x"); !s.OK() {
 		t.Errorf("other/x is not affected: %v", s.Conditions)
 	}
 }
@@ -206,7 +206,7 @@ func TestStatusUnverifiedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range []string{"app/rotating", "other/x"} {
-		if s := find(rep, n); !slices.Equal(s.Conditions, conds(StatusUnverified)) || s.Problem == "" {
+		if s := findStatus(rep, n); !slices.Equal(s.Conditions, conds(StatusUnverified)) || s.Problem == "" {
 			t.Errorf("%s: %v %q, want unverified with the reason", n, s.Conditions, s.Problem)
 		}
 	}
@@ -230,7 +230,7 @@ func statusLines(rep *StatusReport) []string {
 	return out
 }
 
-func find(rep *StatusReport, name string) SecretStatus {
+func findStatus(rep *StatusReport, name string) SecretStatus {
 	for _, s := range rep.Secrets {
 		if s.Name == name {
 			return s

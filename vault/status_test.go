@@ -37,7 +37,7 @@ func statusTestPolicy() *format.Policy {
 
 var (
 	statusT0 = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) // created
-	day      = 24 * time.Hour
+	statusDay      = 24 * time.Hour
 )
 
 // statusHeader builds a header created at statusT0 with the policy's
@@ -55,7 +55,7 @@ func conds(cs ...StatusCondition) []StatusCondition { return cs }
 
 func TestEvaluateSecret(t *testing.T) {
 	p := statusTestPolicy()
-	within := 14 * day
+	within := 14 * statusDay
 	every30 := &format.Rotation{Every: "30d"}
 	rotated := func(at time.Time, every format.Duration) *format.Rotation {
 		return &format.Rotation{Every: every, Rotated: at}
@@ -76,35 +76,35 @@ func TestEvaluateSecret(t *testing.T) {
 		want []StatusCondition
 		when time.Time
 	}{
-		{"no rotation metadata, no default: ok", testStatusHeader("app/x", nil), statusT0.Add(1000 * day), nil, time.Time{}},
-		{"a default with generate only gives no period", testStatusHeader("app/gen/x", nil), statusT0.Add(1000 * day), nil, time.Time{}},
+		{"no rotation metadata, no default: ok", testStatusHeader("app/x", nil), statusT0.Add(1000 * statusDay), nil, time.Time{}},
+		{"a default with generate only gives no period", testStatusHeader("app/gen/x", nil), statusT0.Add(1000 * statusDay), nil, time.Time{}},
 
 		// Overdue: created + every ≤ at (never rotated: age counts from created).
-		{"never rotated, long before due", testStatusHeader("app/x", every30), statusT0.Add(day), conds(StatusNever), statusT0.Add(30 * day)},
-		{"never rotated, one second before the look-ahead", testStatusHeader("app/x", every30), statusT0.Add(16*day - time.Second), conds(StatusNever), statusT0.Add(30 * day)},
-		{"never rotated, exactly at the look-ahead: due", testStatusHeader("app/x", every30), statusT0.Add(16 * day), conds(StatusDue, StatusNever), statusT0.Add(30 * day)},
-		{"one second before due: due, not overdue", testStatusHeader("app/x", every30), statusT0.Add(30*day - time.Second), conds(StatusDue, StatusNever), statusT0.Add(30 * day)},
-		{"exactly at due: overdue", testStatusHeader("app/x", every30), statusT0.Add(30 * day), conds(StatusOverdue, StatusNever), statusT0.Add(30 * day)},
-		{"a metadata change (updated, version 2) does not restart the clock", updated(testStatusHeader("app/x", every30), statusT0.Add(29*day)), statusT0.Add(30 * day), conds(StatusOverdue, StatusNever), statusT0.Add(30 * day)},
-		{"long after due: overdue", testStatusHeader("app/x", every30), statusT0.Add(3000 * day), conds(StatusOverdue, StatusNever), statusT0.Add(30 * day)},
+		{"never rotated, long before due", testStatusHeader("app/x", every30), statusT0.Add(statusDay), conds(StatusNever), statusT0.Add(30 * statusDay)},
+		{"never rotated, one second before the look-ahead", testStatusHeader("app/x", every30), statusT0.Add(16*statusDay - time.Second), conds(StatusNever), statusT0.Add(30 * statusDay)},
+		{"never rotated, exactly at the look-ahead: due", testStatusHeader("app/x", every30), statusT0.Add(16 * statusDay), conds(StatusDue, StatusNever), statusT0.Add(30 * statusDay)},
+		{"one second before due: due, not overdue", testStatusHeader("app/x", every30), statusT0.Add(30*statusDay - time.Second), conds(StatusDue, StatusNever), statusT0.Add(30 * statusDay)},
+		{"exactly at due: overdue", testStatusHeader("app/x", every30), statusT0.Add(30 * statusDay), conds(StatusOverdue, StatusNever), statusT0.Add(30 * statusDay)},
+		{"a metadata change (updated, version 2) does not restart the clock", updated(testStatusHeader("app/x", every30), statusT0.Add(29*statusDay)), statusT0.Add(30 * statusDay), conds(StatusOverdue, StatusNever), statusT0.Add(30 * statusDay)},
+		{"long after due: overdue", testStatusHeader("app/x", every30), statusT0.Add(3000 * statusDay), conds(StatusOverdue, StatusNever), statusT0.Add(30 * statusDay)},
 
 		// Rotated: age counts from rotated.
-		{"rotated, one second before due", testStatusHeader("app/x", rotated(statusT0.Add(100*day), "30d")), statusT0.Add(130*day - time.Second), conds(StatusDue), statusT0.Add(130 * day)},
-		{"rotated, exactly at due", testStatusHeader("app/x", rotated(statusT0.Add(100*day), "30d")), statusT0.Add(130 * day), conds(StatusOverdue), statusT0.Add(130 * day)},
-		{"rotated recently: ok, next due is its date", testStatusHeader("app/x", rotated(statusT0.Add(100*day), "30d")), statusT0.Add(101 * day), nil, statusT0.Add(130 * day)},
-		{"rotated without a period: ok", testStatusHeader("app/x", rotated(statusT0, "")), statusT0.Add(1000 * day), nil, time.Time{}},
+		{"rotated, one second before due", testStatusHeader("app/x", rotated(statusT0.Add(100*statusDay), "30d")), statusT0.Add(130*statusDay - time.Second), conds(StatusDue), statusT0.Add(130 * statusDay)},
+		{"rotated, exactly at due", testStatusHeader("app/x", rotated(statusT0.Add(100*statusDay), "30d")), statusT0.Add(130 * statusDay), conds(StatusOverdue), statusT0.Add(130 * statusDay)},
+		{"rotated recently: ok, next due is its date", testStatusHeader("app/x", rotated(statusT0.Add(100*statusDay), "30d")), statusT0.Add(101 * statusDay), nil, statusT0.Add(130 * statusDay)},
+		{"rotated without a period: ok", testStatusHeader("app/x", rotated(statusT0, "")), statusT0.Add(1000 * statusDay), nil, time.Time{}},
 
 		// Defaults: first matching glob, header wins.
-		{"default prod/db/** 30d (first match)", testStatusHeader("prod/db/password", nil), statusT0.Add(30 * day), conds(StatusOverdue, StatusNever), statusT0.Add(30 * day)},
-		{"default prod/** 90d: not yet", testStatusHeader("prod/api/key", nil), statusT0.Add(30 * day), conds(StatusNever), statusT0.Add(90 * day)},
-		{"default prod/** 90d: at due", testStatusHeader("prod/api/key", nil), statusT0.Add(90 * day), conds(StatusOverdue, StatusNever), statusT0.Add(90 * day)},
-		{"header every beats the default", testStatusHeader("prod/db/password", &format.Rotation{Every: "1y"}), statusT0.Add(100 * day), conds(StatusNever), statusT0.Add(365 * day)},
+		{"default prod/db/** 30d (first match)", testStatusHeader("prod/db/password", nil), statusT0.Add(30 * statusDay), conds(StatusOverdue, StatusNever), statusT0.Add(30 * statusDay)},
+		{"default prod/** 90d: not yet", testStatusHeader("prod/api/key", nil), statusT0.Add(30 * statusDay), conds(StatusNever), statusT0.Add(90 * statusDay)},
+		{"default prod/** 90d: at due", testStatusHeader("prod/api/key", nil), statusT0.Add(90 * statusDay), conds(StatusOverdue, StatusNever), statusT0.Add(90 * statusDay)},
+		{"header every beats the default", testStatusHeader("prod/db/password", &format.Rotation{Every: "1y"}), statusT0.Add(100 * statusDay), conds(StatusNever), statusT0.Add(365 * statusDay)},
 
 		// Expiry: expired at expires ≤ at; expiring when at < expires ≤ at+within.
-		{"expires one second later: expiring", testStatusHeader("app/x", expires(statusT0.Add(10*day))), statusT0.Add(10*day - time.Second), conds(StatusExpiring), statusT0.Add(10 * day)},
-		{"expires exactly now: expired", testStatusHeader("app/x", expires(statusT0.Add(10*day))), statusT0.Add(10 * day), conds(StatusExpired), statusT0.Add(10 * day)},
-		{"expires exactly at the end of the look-ahead: expiring", testStatusHeader("app/x", expires(statusT0.Add(14*day))), statusT0, conds(StatusExpiring), statusT0.Add(14 * day)},
-		{"expires one second after the look-ahead: ok", testStatusHeader("app/x", expires(statusT0.Add(14*day+time.Second))), statusT0, nil, statusT0.Add(14*day + time.Second)},
+		{"expires one second later: expiring", testStatusHeader("app/x", expires(statusT0.Add(10*statusDay))), statusT0.Add(10*statusDay - time.Second), conds(StatusExpiring), statusT0.Add(10 * statusDay)},
+		{"expires exactly now: expired", testStatusHeader("app/x", expires(statusT0.Add(10*statusDay))), statusT0.Add(10 * statusDay), conds(StatusExpired), statusT0.Add(10 * statusDay)},
+		{"expires exactly at the end of the look-ahead: expiring", testStatusHeader("app/x", expires(statusT0.Add(14*statusDay))), statusT0, conds(StatusExpiring), statusT0.Add(14 * statusDay)},
+		{"expires one second after the look-ahead: ok", testStatusHeader("app/x", expires(statusT0.Add(14*statusDay+time.Second))), statusT0, nil, statusT0.Add(14*statusDay + time.Second)},
 
 		// Exposed and pending.
 		{"header says exposed", testStatusHeader("app/x", &format.Rotation{Exposed: "eve removed 2029-12-01"}), statusT0, conds(StatusExposed), time.Time{}},
@@ -113,13 +113,13 @@ func TestEvaluateSecret(t *testing.T) {
 		{"no rule any more: every reader dropped", withReaders(testStatusHeader("gone/x", nil), "alice"), statusT0, conds(StatusExposed, StatusPending), time.Time{}},
 
 		// Half done.
-		{"rotation pending", testStatusHeader("app/x", &format.Rotation{Pending: statusT0.Add(5 * day)}), statusT0.Add(6 * day), conds(StatusHalfDone), statusT0.Add(5 * day)},
+		{"rotation pending", testStatusHeader("app/x", &format.Rotation{Pending: statusT0.Add(5 * statusDay)}), statusT0.Add(6 * statusDay), conds(StatusHalfDone), statusT0.Add(5 * statusDay)},
 
 		// All at once, most urgent first; the date is the most urgent dated one.
-		{"everything", withReaders(testStatusHeader("app/x", &format.Rotation{Every: "30d", Expires: statusT0.Add(40 * day), Exposed: "x", Pending: statusT0}), "alice"),
-			statusT0.Add(31 * day), conds(StatusExposed, StatusOverdue, StatusExpiring, StatusNever, StatusPending, StatusHalfDone), time.Time{}},
-		{"overdue and expiring: the date is the due date", testStatusHeader("app/x", &format.Rotation{Every: "30d", Expires: statusT0.Add(40 * day)}),
-			statusT0.Add(31 * day), conds(StatusOverdue, StatusExpiring, StatusNever), statusT0.Add(30 * day)},
+		{"everything", withReaders(testStatusHeader("app/x", &format.Rotation{Every: "30d", Expires: statusT0.Add(40 * statusDay), Exposed: "x", Pending: statusT0}), "alice"),
+			statusT0.Add(31 * statusDay), conds(StatusExposed, StatusOverdue, StatusExpiring, StatusNever, StatusPending, StatusHalfDone), time.Time{}},
+		{"overdue and expiring: the date is the due date", testStatusHeader("app/x", &format.Rotation{Every: "30d", Expires: statusT0.Add(40 * statusDay)}),
+			statusT0.Add(31 * statusDay), conds(StatusOverdue, StatusExpiring, StatusNever), statusT0.Add(30 * statusDay)},
 	} {
 		t.Run(c.what, func(t *testing.T) {
 			s := evaluateSecret(c.h, p, statusClock{at: c.at, within: within}, signsExcept())
@@ -135,7 +135,7 @@ func TestEvaluateSecret(t *testing.T) {
 
 func TestEvaluateSecretDetails(t *testing.T) {
 	p := statusTestPolicy()
-	clock := statusClock{at: statusT0, within: 14 * day}
+	clock := statusClock{at: statusT0, within: 14 * statusDay}
 
 	s := evaluateSecret(testStatusHeader("prod/api/key", nil), p, clock, signsExcept())
 	if s.Every != "90d" || s.EveryFrom != "prod/**" {
@@ -190,7 +190,7 @@ func TestEvaluateSecretDetails(t *testing.T) {
 }
 
 func TestSortStatuses(t *testing.T) {
-	d := func(n int) time.Time { return statusT0.Add(time.Duration(n) * day) }
+	d := func(n int) time.Time { return statusT0.Add(time.Duration(n) * statusDay) }
 	list := []SecretStatus{
 		{Name: "ok-later", When: d(9)},
 		{Name: "ok-undated"},
