@@ -36,8 +36,8 @@ func statusTestPolicy() *format.Policy {
 }
 
 var (
-	statusT0 = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) // created
-	statusDay      = 24 * time.Hour
+	statusT0  = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) // created
+	statusDay = 24 * time.Hour
 )
 
 // statusHeader builds a header created at statusT0 with the policy's
