@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tresor-dev/tresor/format"
 )
@@ -94,12 +95,18 @@ func ParseStatusConditions(list string) ([]StatusCondition, error) {
 	return out, nil
 }
 
-// truncateName keeps a user's input short in an error message.
+// truncateName keeps a user's input short in an error message: at most
+// 24 bytes, cut where a character begins (%q spells each invalid byte in
+// four).
 func truncateName(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if len(s) <= 24 {
+		return s
 	}
-	return s
+	i := 24
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 // A SecretStatus is what status says about one secret.

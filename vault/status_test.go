@@ -262,3 +262,38 @@ func TestStatusReportFailOn(t *testing.T) {
 		t.Errorf("an unverified secret: %v", err)
 	}
 }
+
+// FuzzParseStatusConditions: --fail-on never panics; what it accepts is a
+// list of known, distinct conditions whose names read back the same; what
+// it refuses is named in at most a short excerpt.
+func FuzzParseStatusConditions(f *testing.F) {
+	for _, s := range []string{"overdue", "overdue,exposed", " due , never ", "half-done,half-done", "", ",", "unverified", "late", strings.Repeat("x", 100)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseStatusConditions(s)
+		if err != nil {
+			if len(err.Error()) > 150 {
+				t.Fatalf("error too long (echoes the input?): %q", err)
+			}
+			return
+		}
+		if len(got) == 0 {
+			t.Fatalf("ParseStatusConditions(%q) accepted nothing", s)
+		}
+		var names []string
+		for _, c := range got {
+			if !slices.Contains(FailOnConditions(), c) {
+				t.Fatalf("ParseStatusConditions(%q) gave %v, not a --fail-on condition", s, c)
+			}
+			names = append(names, c.String())
+		}
+		again, err := ParseStatusConditions(strings.Join(names, ","))
+		if err != nil || !slices.Equal(again, got) {
+			t.Fatalf("%q: %v does not read back: %v %v", s, got, again, err)
+		}
+		if len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Fatalf("%q: duplicates in %v", s, got)
+		}
+	})
+}
