@@ -96,13 +96,17 @@ Examples:
 				Name:      "rm",
 				Usage:     "remove a member (admins only)",
 				ArgsUsage: "NAME",
-				Description: `Removes NAME from the policy, its groups and rules. The secrets they could
-read stay encrypted to them until you run tresor reencrypt, and they may have
-kept the values: rotate those.
+				Description: `Removes NAME from the policy, its groups and rules, and in the same locked
+operation re-encrypts every secret whose readers now differ that you can
+(under new read keys), marking each file NAME could decrypt exposed. Then it
+lists, from the journal, every secret and version NAME could read (also
+those deleted or renamed since) and which current values to rotate. Secrets
+you cannot re-encrypt are listed with the members who can.
 
 Examples:
-   tresor member rm bob && tresor reencrypt`,
-				Flags: withGlobal(),
+   tresor member rm bob
+   tresor member rm bob --json | jq -r '.rotate[]'`,
+				Flags: withGlobal(&cli.BoolFlag{Name: "json", Usage: "print the report as JSON on stdout"}),
 				Action: func(c *cli.Context) error {
 					name, err := oneArg(c, "NAME")
 					if err != nil {
@@ -117,8 +121,7 @@ Examples:
 						return err
 					}
 					fmt.Fprintf(t.stderr, "tresor: removed member %s\n", name)
-					fmt.Fprintf(t.stderr, "tresor: hint: run tresor reencrypt, and rotate the secrets %s could read\n", name)
-					return nil
+					return printRevocation(t, v.Revocation(), c.Bool("json"))
 				},
 			},
 			{

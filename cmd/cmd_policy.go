@@ -106,7 +106,9 @@ Examples:
 				Description: `Reads a policy (YAML, as tresor policy show prints it; comments and any order
 allowed), checks it, shows the change against the signed policy and records
 it as one signed policy change; policy.yaml is rewritten in canonical form.
-Secrets are not re-encrypted: run tresor reencrypt afterwards.
+A change that takes read access from anyone re-encrypts, in the same
+operation, what you can and reports what they could read (as tresor member
+rm does); a change that only gives access needs tresor reencrypt afterwards.
 
 FILE may be .tresor/policy.yaml itself after you edited it by hand: until an
 admin signs them, such edits are not in force (tresor goes on under the
@@ -117,7 +119,8 @@ Examples:
    tresor policy show > p.yaml && $EDITOR p.yaml && tresor policy apply p.yaml
    $EDITOR .tresor/policy.yaml && tresor policy apply .tresor/policy.yaml
    tresor policy apply --yes .tresor/policy.yaml   # no terminal: review first`,
-				Flags: withGlobal(&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "sign unsigned edits of policy.yaml without asking"}),
+				Flags: withGlobal(&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "sign unsigned edits of policy.yaml without asking"},
+					&cli.BoolFlag{Name: "json", Usage: "print the revocation report as JSON on stdout"}),
 				Action: func(c *cli.Context) error {
 					path, err := oneArg(c, "FILE")
 					if err != nil {
@@ -140,7 +143,13 @@ Examples:
 					if prop.ReplacesEdits {
 						summary = "sign edits of policy.yaml"
 					}
-					return signPolicyChange(t, v, prop, summary, c.Bool("yes"))
+					if err := signPolicyChange(t, v, prop, summary, c.Bool("yes")); err != nil {
+						return err
+					}
+					if c.Bool("json") {
+						return printRevocationJSON(t, v.Revocation())
+					}
+					return nil
 				},
 			},
 			policyEditCommand(t),

@@ -42,6 +42,11 @@ func signPolicyChange(t *terminal, v *vault.Vault, prop *vault.PolicyProposal, s
 	if err := v.ApplyPolicyProposal(prop, summary); err != nil {
 		return err
 	}
+	if rev := v.Revocation(); rev != nil {
+		// It took read access: re-encrypted and reported (revocation.go).
+		t.note("policy applied")
+		return printRevocation(t, rev, false)
+	}
 	t.note("policy applied; run tresor reencrypt to make readers follow it")
 	return nil
 }

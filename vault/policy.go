@@ -11,8 +11,10 @@ import (
 
 // changePolicy applies mutate to a copy of the policy, checks the result and
 // records it as one policy.set entry. Only an admin of the current policy
-// may do so.
+// may do so. A change that takes read access from anyone also re-encrypts
+// what it can and reports what was exposed (v.Revocation).
 func (v *Vault) changePolicy(summary string, mutate func(p *format.Policy) error) error {
+	v.revocation = nil
 	return v.writeLocked(func(st *verifiedState) error {
 		actor, err := v.signer()
 		if err != nil {
@@ -32,15 +34,9 @@ func (v *Vault) changePolicy(summary string, mutate func(p *format.Policy) error
 		if err := v.checkPolicy(next); err != nil {
 			return err
 		}
-		b := next.Marshal()
-		if _, err := v.commit(actor, change{
-			Entry: format.Entry{Action: format.ActionPolicy, File: crypto.FileHash(b), Details: &format.Details{Change: summary, Policy: string(b)}},
-			Files: []fileChange{{Rel: policyFileName, Data: b}},
-		}); err != nil {
-			return err
-		}
-		v.Policy = next
-		return nil
+		// Taking read access from anyone re-encrypts and reports in the
+		// same locked operation (vault/revoke.go).
+		return v.commitPolicy(st, actor, summary, next, next.Marshal())
 	})
 }
 
@@ -121,8 +117,8 @@ func (v *Vault) MemberAdd(name, recipient, signer string, groups []string) error
 }
 
 // MemberRemove removes a member from the policy, its groups, rules and
-// admins. Secrets stay encrypted to them until re-encrypted; values they
-// could read should be rotated.
+// admins, and re-encrypts what they could read (see changePolicy); the
+// values they could read should be rotated (v.Revocation lists them).
 func (v *Vault) MemberRemove(name string) error {
 	return v.changePolicy("remove member "+name, func(p *format.Policy) error {
 		if _, ok := p.Members[name]; !ok {

@@ -59,40 +59,9 @@ func (v *Vault) Reencrypt(prefix string, force bool, progress func(done, total i
 				return err
 			}
 		}
-		isAdmin := v.Policy.IsAdmin(actor)
-		files := make([][]byte, len(names))
-		reasons := make([]string, len(names))
-		var firstErr error
-		var mu sync.Mutex
-		done := 0
-		work := make(chan int)
-		var wg sync.WaitGroup
-		for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range work {
-					file, reason, err := v.reencryptOne(names[i], st, actor, isAdmin, force)
-					mu.Lock()
-					files[i], reasons[i] = file, reason
-					if err != nil && firstErr == nil {
-						firstErr = err
-					}
-					done++
-					if progress != nil {
-						progress(done, len(names))
-					}
-					mu.Unlock()
-				}
-			}()
-		}
-		for i := range names {
-			work <- i
-		}
-		close(work)
-		wg.Wait()
-		if firstErr != nil {
-			return firstErr
+		files, reasons, err := v.reencryptAll(names, st, actor, force, progress)
+		if err != nil {
+			return err
 		}
 		var changes []fileChange
 		hashes := map[string]string{}
@@ -123,6 +92,44 @@ func (v *Vault) Reencrypt(prefix string, force bool, progress func(done, total i
 	return res, nil
 }
 
+// reencryptAll re-encrypts names on every core: the new file of each (nil
+// when it needs no change) or the reason it was skipped.
+func (v *Vault) reencryptAll(names []string, st *verifiedState, actor string, force bool, progress func(done, total int)) (files [][]byte, reasons []string, err error) {
+	isAdmin := v.Policy.IsAdmin(actor)
+	files = make([][]byte, len(names))
+	reasons = make([]string, len(names))
+	var firstErr error
+	var mu sync.Mutex
+	done := 0
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				file, reason, err := v.reencryptOne(names[i], st, actor, isAdmin, force)
+				mu.Lock()
+				files[i], reasons[i] = file, reason
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				done++
+				if progress != nil {
+					progress(done, len(names))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range names {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return files, reasons, firstErr
+}
+
 // reencryptOne returns the new file of name, nil when it needs no change, or
 // a reason it was skipped. Only failures that are not about this one secret
 // are returned as errors.
@@ -148,6 +155,7 @@ func (v *Vault) reencryptOne(name string, st *verifiedState, actor string, isAdm
 		return nil, "", err
 	}
 	h := newHeader(name, sf, v.timeNow())
+	markLostReaders(&h, sf.Header.Readers, want, v.Policy, v.timeNow())
 	file, err = v.sealPayload(&h, vals)
 	if err != nil {
 		return nil, err.Error(), nil

@@ -62,6 +62,8 @@ type Vault struct {
 	policyUsed     string
 	warnedEdits    bool
 	replacingEdits string
+	// revocation is what the last policy change took and did (revoke.go).
+	revocation *Revocation
 }
 
 // Options configure how a vault is opened.
