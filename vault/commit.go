@@ -148,7 +148,9 @@ func (v *Vault) signer() (string, error) {
 // commit signs the entry and writes it with the files, in an order that a
 // crash at any point leaves recognizable:
 //
-//  1. each new file goes to a temporary file beside its target, synced;
+//  1. each new file goes to a temporary file beside its target, synced
+//     (a batch of several files: all written, then synced in one pass,
+//     see syncBatch);
 //  2. the signed entry goes to a temporary file in journal/, synced;
 //  3. the entry is renamed into place: this is the commit point;
 //  4. each new file is renamed over its target (or the target removed);
@@ -192,16 +194,24 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 			v.root.Remove(osPath(t))
 		}
 	}
+	batch := len(c.Files) > 1
 	for _, f := range c.Files {
 		if f.Data == nil {
 			continue
 		}
-		tmp, err := v.writeTemp(f.Rel, f.Data)
+		tmp, err := v.writeTempSync(f.Rel, f.Data, !batch)
 		if err != nil {
 			cleanup()
 			return nil, err
 		}
 		temps = append(temps, tmp)
+	}
+	if batch {
+		// Durable before the commit point, as one fsync each would be.
+		if err := v.syncBatch(temps); err != nil {
+			cleanup()
+			return nil, err
+		}
 	}
 	crashPoint("files-written")
 	// The work tree must still be the one verified: a git checkout, pull
@@ -242,9 +252,19 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 		i++
 		crashPoint("file-renamed")
 	}
-	for d := range dirs {
-		if err := v.syncDir(d); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if batch && len(dirs) > 1 {
+		list := make([]string, 0, len(dirs))
+		for d := range dirs {
+			list = append(list, d)
+		}
+		if err := v.syncBatch(list); err != nil {
 			return nil, err
+		}
+	} else {
+		for d := range dirs {
+			if err := v.syncDir(d); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, err
+			}
 		}
 	}
 	if now := checkoutOf(v.Dir); now != checkout {
