@@ -134,13 +134,6 @@ func (v *Vault) readHistory() ([]historyStep, error) {
 	return steps, nil
 }
 
-// The Details.Change of the secret.rotate entries of a two-phase rotation.
-const (
-	rotationStarted  = "rotation started"
-	rotationFinished = "rotation finished"
-	rotationAborted  = "rotation aborted"
-)
-
 // A lineage is one secret through its names: created, moved, removed.
 type lineage struct {
 	names    []string
@@ -283,14 +276,14 @@ func (l *lineage) newValue(e *format.SignedEntry, at *chainClock) {
 	case e.Action == format.ActionSet, e.Action == format.ActionRotate && change == "":
 		l.pending = false
 		replaced(func(holder) bool { return false })
-	case e.Action == format.ActionRotate && change == rotationStarted:
+	case e.Action == format.ActionRotate && change == RotationStarted:
 		l.pending = true
-	case e.Action == format.ActionRotate && change == rotationFinished:
+	case e.Action == format.ActionRotate && change == RotationFinished:
 		// Who read a file holding the pending value knows the value now
 		// current.
 		l.pending = false
 		replaced(func(h holder) bool { return h.pending })
-	case e.Action == format.ActionRotate && change == rotationAborted:
+	case e.Action == format.ActionRotate && change == RotationAborted:
 		l.pending = false
 		for i := range l.holders {
 			l.holders[i].pending = false

@@ -101,9 +101,9 @@ func TestHistoryMoveAndRemove(t *testing.T) {
 func TestHistoryTwoPhaseRotation(t *testing.T) {
 	h := newHistory()
 	h.set("db", 1, "alice")
-	h.rotate("db", 2, rotationStarted, "alice", "bob")
+	h.rotate("db", 2, RotationStarted, "alice", "bob")
 	h.reencrypt("db", "alice")
-	h.rotate("db", 4, rotationFinished, "alice")
+	h.rotate("db", 4, RotationFinished, "alice")
 	checkExposures(t, h, "bob", Exposure{Secret: "db", Versions: []int{2}, Current: true})
 	h.rotate("db", 5, "", "alice")
 	checkExposures(t, h, "bob", Exposure{Secret: "db", Versions: []int{2}})
@@ -112,8 +112,8 @@ func TestHistoryTwoPhaseRotation(t *testing.T) {
 	// stays current until the next value.
 	h = newHistory()
 	h.set("db", 1, "alice")
-	h.rotate("db", 2, rotationStarted, "alice", "bob")
-	h.rotate("db", 3, rotationAborted, "alice")
+	h.rotate("db", 2, RotationStarted, "alice", "bob")
+	h.rotate("db", 3, RotationAborted, "alice")
 	checkExposures(t, h, "bob", Exposure{Secret: "db", Versions: []int{2}, Current: true})
 	h.set("db", 4, "alice")
 	checkExposures(t, h, "bob", Exposure{Secret: "db", Versions: []int{2}})
@@ -122,8 +122,8 @@ func TestHistoryTwoPhaseRotation(t *testing.T) {
 	h = newHistory()
 	h.set("db", 1, "alice", "bob")
 	h.reencrypt("db", "alice")
-	h.rotate("db", 3, rotationStarted, "alice")
-	h.rotate("db", 4, rotationFinished, "alice")
+	h.rotate("db", 3, RotationStarted, "alice")
+	h.rotate("db", 4, RotationFinished, "alice")
 	checkExposures(t, h, "bob", Exposure{Secret: "db", Versions: []int{1}})
 }
 

@@ -77,7 +77,7 @@ func (v *Vault) Revocation() *Revocation { return v.revocation }
 func (v *Vault) commitPolicy(st *verifiedState, actor, summary string, next *format.Policy, b []byte) error {
 	prev, prevHash, prevSealer := v.Policy, v.policyHash, v.sealer
 	restore := func() { v.Policy, v.policyHash, v.sealer = prev, prevHash, prevSealer }
-	lost := lostReaders(prev, next, st)
+	lost := readersTakenBy(prev, next, st)
 	var names []string
 	var files [][]byte
 	var reasons []string
@@ -152,9 +152,9 @@ func (v *Vault) usePolicy(p *format.Policy, b []byte) {
 	v.sealer = crypto.Sealer{Plugins: p.Plugins()}
 }
 
-// lostReaders are the members prev lets read a secret of the vault and
+// readersTakenBy are the members prev lets read a secret of the vault and
 // next does not, and the members next removes.
-func lostReaders(prev, next *format.Policy, st *verifiedState) []LostReader {
+func readersTakenBy(prev, next *format.Policy, st *verifiedState) []LostReader {
 	lost := map[string]bool{}
 	for name := range st.secrets {
 		after := next.ReadersOf(name)
