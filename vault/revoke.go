@@ -83,15 +83,23 @@ func (v *Vault) commitPolicy(st *verifiedState, actor, summary string, next *for
 	var reasons []string
 	if len(lost) > 0 {
 		for n := range st.secrets {
-			names = append(names, n)
+			if st.conflictOf(n) == nil {
+				names = append(names, n)
+			}
 		}
 		sort.Strings(names)
 		v.usePolicy(next, b)
 		if _, member := next.Members[actor]; member {
 			// New read keys for the new reader sets: nothing sealed from
 			// now on shares a key with a file a lost reader opened.
+			var changed []string
+			for _, n := range names {
+				if !slices.Equal(prev.ReadersOf(n), next.ReadersOf(n)) {
+					changed = append(changed, n)
+				}
+			}
 			var err error
-			if err = v.renewReadKeys(names); err == nil {
+			if err = v.renewReadKeys(changed); err == nil {
 				files, reasons, err = v.reencryptAll(names, st, actor, false, nil)
 			}
 			if err != nil {
@@ -117,6 +125,16 @@ func (v *Vault) commitPolicy(st *verifiedState, actor, summary string, next *for
 		return nil
 	}
 	rev := &Revocation{Lost: lost, Reencrypted: []string{}, Pending: []PendingReencrypt{}}
+	// A secret with concurrent versions from merged branches is
+	// re-encrypted once a writer has chosen the one that stands.
+	for _, n := range st.conflicts {
+		p := PendingReencrypt{Name: n, Readers: []string{}, Want: v.Policy.ReadersOf(n), CanDo: []string{},
+			Reason: "it has concurrent versions: tresor resolve " + n + " first"}
+		if p.Want == nil {
+			p.Want = []string{}
+		}
+		rev.Pending = append(rev.Pending, p)
+	}
 	var changes []fileChange
 	hashes := map[string]string{}
 	for i, n := range names {
