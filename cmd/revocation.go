@@ -73,7 +73,10 @@ func printRevocation(t *terminal, rev *vault.Revocation, asJSON bool) error {
 		}
 		fmt.Fprintln(w, "tresor: hint: one of them runs tresor reencrypt; tresor status lists these as pending until then")
 	}
-	if rot := rev.Rotate(); len(rot) > 0 {
+	switch rot := rev.Rotate(); {
+	case len(rot) > 10:
+		fmt.Fprintf(w, "tresor: hint: rotate the %d secrets marked yes above: tresor rotate --due rotates those with a generator or rotator, and lists the rest\n", len(rot))
+	case len(rot) > 0:
 		fmt.Fprintf(w, "tresor: hint: rotate what %s may have kept: tresor rotate %s\n", names, strings.Join(rot, " "))
 	}
 	return nil
