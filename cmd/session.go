@@ -74,7 +74,9 @@ func findIdentity(c *cli.Context, t *terminal, plugins []string) (*crypto.Found,
 // once (the changes they make are what later merges carry).
 func openForWrite(c *cli.Context, t *terminal) (*vault.Vault, *crypto.Found, error) {
 	v, id, err := openWithIdentity(c, t)
-	if err == nil && v.GitSetupNoteDue() {
+	// A non-member's write fails (vault.NotMemberHint): the note would
+	// only crowd that error, and be spent on a change that never happens.
+	if err == nil && v.IsMember() && v.GitSetupNoteDue() {
 		t.note("note: this clone's git has no tresor merge driver (a merge would write conflict markers into secret files); run %s (said once per clone)", vault.GitSetupCommand)
 	}
 	return v, id, err

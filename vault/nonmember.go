@@ -23,3 +23,8 @@ func (v *Vault) isNonMember() bool {
 	mine := v.myMembers()
 	return mine != nil && len(mine) == 0
 }
+
+// IsMember reports whether the policy names a member with this identity's
+// recipient (or cannot tell: a plugin identity whose file does not say its
+// recipient is given the benefit of the doubt).
+func (v *Vault) IsMember() bool { return !v.isNonMember() }
