@@ -127,7 +127,14 @@ func TestParseImportRefusesSSHAndPlugins(t *testing.T) {
 
 func TestParseImportErrorsHoldNoKey(t *testing.T) {
 	id := mustGenerate(t, true)
-	broken := id.SecretText()[:40] + "X" + id.SecretText()[41:]
+	// one character changed (bech32: the checksum fails); never to itself,
+	// which made this test fail one run in 32
+	sk := id.SecretText()
+	swap := "X"
+	if sk[40] == 'X' {
+		swap = "Q"
+	}
+	broken := sk[:40] + swap + sk[41:]
 	for _, text := range []string{broken, id.SecretText() + "\n" + id.SecretText(), "not a key " + id.SecretText()[10:]} {
 		_, err := crypto.ParseImport([]byte(text), crypto.ParseOptions{})
 		if err == nil {
