@@ -160,9 +160,8 @@ func (v *Vault) Meta(name string, o MetaOptions) (*Secret, bool, error) {
 // two-phase rotation is refused: its pending value waits for the rotator.
 // It returns a note for the user once the write is done, or "".
 func (v *Vault) setRotation(h *format.SecretHeader, old *format.SecretFile, o RotationOptions) (note string, err error) {
-	if old != nil && old.Header.Rotation != nil && !old.Header.Rotation.Pending.IsZero() {
-		return "", problemf(nil, "finish or drop the rotation first: tresor rotate "+h.Name+" --resume (or --abort)",
-			"%s has a rotation in progress since %s", h.Name, old.Header.Rotation.Pending.Format(time.RFC3339))
+	if err := refuseRotationInProgress(old); err != nil {
+		return "", err
 	}
 	rot, err := v.applyRotation(h.Rotation, o, h.Updated)
 	if err != nil {
@@ -183,6 +182,41 @@ func (v *Vault) setRotation(h *format.SecretHeader, old *format.SecretFile, o Ro
 	}
 	h.Rotation = rot
 	return note, nil
+}
+
+// checkNoRotationInProgress refuses, before a batch of sets (import), a
+// name whose two-phase rotation is half done, which set would refuse
+// halfway through the batch.
+func (v *Vault) checkNoRotationInProgress(names []string) error {
+	st, err := v.verifiedForRead()
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if _, recorded := st.secrets[name]; !recorded {
+			continue
+		}
+		sf, err := v.readRecordedSecret(name, st)
+		if err != nil {
+			return err
+		}
+		if err := refuseRotationInProgress(sf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refuseRotationInProgress refuses a new value for the secret of file old
+// (nil for a new secret) while its two-phase rotation is half done: the
+// pending value waits for the rotator, and set would orphan it.
+func refuseRotationInProgress(old *format.SecretFile) error {
+	if old == nil || old.Header.Rotation == nil || old.Header.Rotation.Pending.IsZero() {
+		return nil
+	}
+	name := old.Header.Name
+	return problemf(nil, "finish or drop the rotation first: tresor rotate "+name+" --resume (or --abort)",
+		"%s has a rotation in progress since %s", name, old.Header.Rotation.Pending.Format(time.RFC3339))
 }
 
 // applyRotation returns a copy of r (nil for none) with o applied, each

@@ -96,6 +96,13 @@ func TestMetaKeepsARotationInProgress(t *testing.T) {
 	if n := journalLength(t, v); n != before {
 		t.Fatalf("the refused set wrote %d entries", n-before)
 	}
+	// A batch of sets (import) is refused before its first write.
+	if err := v.CheckWritable([]string{"app/new", "app/db"}); err == nil || !strings.Contains(err.Error(), "app/db has a rotation in progress") {
+		t.Fatalf("CheckWritable during a rotation: %v", err)
+	}
+	if err := v.CheckWritable([]string{"app/new", "app/other"}); err != nil {
+		t.Fatalf("CheckWritable of other names: %v", err)
+	}
 
 	every := format.Duration("7d")
 	h, changed, err := v.Meta("app/db", MetaOptions{RotationOptions: RotationOptions{Every: &every}})

@@ -155,7 +155,7 @@ func (v *Vault) CheckWritable(names []string) error {
 			return err
 		}
 	}
-	return nil
+	return v.checkNoRotationInProgress(names) // meta.go
 }
 
 // readersFor returns the members the policy gives name and their
