@@ -238,3 +238,19 @@ func TestExpiryBlocksWithErrStatus(t *testing.T) {
 		t.Fatalf("block: %v", err)
 	}
 }
+
+// BenchmarkExpiryAtUse2000 is the cost expiry at use adds to an env or exec
+// of 2,000 secrets, all with an expiry, none expired (the common case).
+func BenchmarkExpiryAtUse2000(b *testing.B) {
+	v := &Vault{Policy: &format.Policy{}, now: func() time.Time { return metaNow }}
+	hs := make([]format.SecretHeader, 2000)
+	for i := range hs {
+		hs[i] = format.SecretHeader{Name: "app/s", Rotation: &format.Rotation{Expires: metaNow.Add(time.Hour)}}
+	}
+	b.ResetTimer()
+	for range b.N {
+		if w, err := v.checkExpiryAtUse(hs); err != nil || w != nil {
+			b.Fatal(w, err)
+		}
+	}
+}
