@@ -63,11 +63,9 @@ func (v *Vault) SecretMetadata(name string) (*Metadata, error) {
 // DefaultGenerateFor returns the generator spec --generate uses for name
 // when it is given none: the first matching rotation default's generate,
 // else the vault-wide settings.generate ("" for the built-in default).
-// Both are signed settings, so the journal is verified first.
+// Both are signed settings, so the journal is verified first (always:
+// before that, Policy may be policy.yaml with unsigned edits).
 func (v *Vault) DefaultGenerateFor(name string) (string, error) {
-	if v.Policy.Settings == nil {
-		return "", nil
-	}
 	if _, err := v.verifiedForRead(); err != nil {
 		return "", err
 	}
