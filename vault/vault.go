@@ -144,18 +144,6 @@ func (v *Vault) Plugins() ([]string, error) {
 	return v.Policy.Plugins(), nil
 }
 
-// DefaultGenerate returns the signed policy's default generator spec, once
-// the journal verifies.
-func (v *Vault) DefaultGenerate() (string, error) {
-	if v.Policy.DefaultGenerate() == "" && v.policyUsed != "" {
-		return "", nil
-	}
-	if _, err := v.verifiedForRead(); err != nil {
-		return "", err
-	}
-	return v.Policy.DefaultGenerate(), nil
-}
-
 func (v *Vault) loadPolicy() error {
 	b, err := v.readFile(policyFileName, 4<<20)
 	if err != nil {
