@@ -149,21 +149,29 @@ func checkPinned(rname string, spec format.Rotator, path, top, realTop string, i
 	if !inRepo {
 		return nil // outside the repository: installed by someone with access to this machine
 	}
-	shown := rel(path, top)
+	what, file := rel(path, top), rel(path, top)
+	if real != path {
+		target := real
+		if within(real, realTop) {
+			target = rel(real, realTop)
+		}
+		if target != what {
+			what = what + " (a symlink to " + target + ")"
+		}
+		if within(real, realTop) {
+			file = target
+		}
+	}
 	if spec.SHA256 == "" {
-		return problemf(ErrVerify, "an admin pins it: sha256sum "+shown+", then sha256: <hex> in the rotator's policy entry (tresor policy apply)",
-			"rotator %s runs %s from the repository, but the policy pins no sha256 for it; anyone with push access could change it; nothing was written", rname, shown)
+		return problemf(ErrVerify, "an admin pins it: sha256sum "+file+", then sha256: <hex> in the rotator's policy entry (tresor policy apply)",
+			"rotator %s runs %s from the repository, but the policy pins no sha256 for it; anyone with push access could change it; nothing was written", rname, what)
 	}
 	sum, err := hashFile(real)
 	if err != nil {
-		return problemf(ErrVerify, "", "rotator %s: reading %s: %v", rname, shown, err)
+		return problemf(ErrVerify, "", "rotator %s: reading %s: %v", rname, what, err)
 	}
 	if sum != spec.SHA256 {
-		what := shown
-		if real != path {
-			what = shown + " (a symlink to " + real + ")"
-		}
-		return problemf(ErrVerify, "review the change (git log -p -- "+shown+"); if it is wanted, an admin pins the new sha256 in the policy",
+		return problemf(ErrVerify, "review the change (git log -p -- "+file+"); if it is wanted, an admin pins the new sha256 in the policy",
 			"rotator %s: %s does not match the sha256 the policy pins for it; it was changed since an admin pinned it; nothing was written", rname, what)
 	}
 	return nil
