@@ -3,6 +3,7 @@ package vault
 import (
 	"errors"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/tresor-dev/tresor/crypto"
@@ -326,7 +327,32 @@ func (r *rotation) oneStep(value []byte) (*RotateResult, error) {
 func (r *rotation) start(value []byte) error {
 	h := r.next()
 	h.Rotation.Pending = r.v.timeNow()
+	r.keepExposure(&h)
 	return r.write(h, format.Payload{Value: r.vals.Value, Previous: r.vals.Previous, Pending: value}, RotationStarted)
+}
+
+// keepExposure is for the writes that keep the current value (phase 1,
+// abort): they seal it to the readers the policy gives now, and a reader
+// they drop may have kept it, so the header says so, as every
+// re-encryption that removes a reader does.
+func (r *rotation) keepExposure(h *format.SecretHeader) {
+	gone := lostReaders(r.v.Policy, r.old.Header)
+	if len(gone) == 0 {
+		return
+	}
+	day := r.v.timeNow().Format("2006-01-02")
+	reasons := []string{}
+	if h.Rotation.Exposed != "" {
+		reasons = append(reasons, h.Rotation.Exposed)
+	}
+	for _, m := range gone {
+		if _, member := r.v.Policy.Members[m]; member {
+			reasons = append(reasons, m+" lost read access "+day)
+		} else {
+			reasons = append(reasons, m+" removed "+day)
+		}
+	}
+	h.Rotation.Exposed = strings.Join(reasons, "; ")
 }
 
 // finish runs the rotator with the pending value and, when it succeeds,
@@ -350,6 +376,7 @@ func (r *rotation) finish(prep *preparedRotator, pendingValue []byte, done strin
 func (r *rotation) abort() (*RotateResult, error) {
 	h := r.next()
 	h.Rotation.Pending = time.Time{}
+	r.keepExposure(&h)
 	if err := r.write(h, format.Payload{Value: r.vals.Value, Previous: r.vals.Previous}, RotationAborted); err != nil {
 		return nil, err
 	}
