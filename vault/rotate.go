@@ -174,8 +174,13 @@ func (v *Vault) Rotate(name string, opts RotateOptions) (*RotateResult, error) {
 		}
 		r := old.Header.Rotation
 		pending := r != nil && !r.Pending.IsZero()
-		if pending != (vals.Pending != nil) {
-			return problemf(ErrVerify, "restore it with git, or run tresor verify", "secret %s: the header and the envelope disagree about a pending rotation", name)
+		if !pending && vals.Pending != nil {
+			return problemf(ErrVerify, "restore it with git, or run tresor verify", "secret %s: the envelope holds a pending value its header does not announce", name)
+		}
+		if pending && vals.Pending == nil && !opts.Abort {
+			// A write that does not know rotations (an older tresor's set)
+			// replaced the value and kept the header's pending time.
+			return problemf(nil, "clear it: tresor rotate "+name+" --abort", "%s says a rotation is half done, but its pending value is gone (the value was set since)", name)
 		}
 		rname := v.rotatorOf(old.Header)
 		r2 := &rotation{v: v, actor: actor, old: old, vals: vals, out: out}

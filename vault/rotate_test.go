@@ -216,3 +216,33 @@ func TestDueRotations(t *testing.T) {
 		t.Fatalf("rotated is %v, want %v", h.Rotation, now)
 	}
 }
+
+// A header that says a rotation is half done over an envelope without a
+// pending value (what an older tresor's set leaves: it keeps the header's
+// rotation fields and writes only the value) is not tampering: rotate and
+// --resume say to abort, and --abort clears it.
+func TestRotatePendingHeaderWithoutPendingValue(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := rotateVault(t, &now)
+	commitAsAlice(t, v, format.SecretHeader{Name: "app/x", Version: 1, Created: now, Updated: now,
+		Rotation: &format.Rotation{Pending: now}})
+	for _, opts := range []RotateOptions{{Value: []byte("new")}, {Resume: true}} {
+		_, err := v.Rotate("app/x", opts)
+		if err == nil || !strings.Contains(err.Error(), "its pending value is gone") || errors.Is(err, ErrVerify) {
+			t.Fatalf("rotate %+v: %v", opts, err)
+		}
+		if HintOf(err) != "clear it: tresor rotate app/x --abort" {
+			t.Fatalf("hint %q", HintOf(err))
+		}
+	}
+	res, err := v.Rotate("app/x", RotateOptions{Abort: true})
+	if err != nil || res.Done != "aborted" {
+		t.Fatalf("abort: %+v, %v", res, err)
+	}
+	if _, err := v.Rotate("app/x", RotateOptions{Value: []byte("new")}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := v.GetPrevious("app/x"); err != nil || string(got) != "value of app/x" {
+		t.Fatalf("previous %q, %v", got, err)
+	}
+}
