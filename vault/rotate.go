@@ -322,7 +322,7 @@ func (r *rotation) oneStep(value []byte) (*RotateResult, error) {
 	h := r.next()
 	now := r.v.timeNow()
 	h.Rotation.Rotated, h.Rotation.Exposed, h.Rotation.Pending = now, "", time.Time{}
-	if err := r.write(h, format.Payload{Value: value, Previous: r.vals.Value}, ""); err != nil {
+	if err := r.write(h, format.Payload{Value: value, Previous: fitting(r.vals.Value, value)}, ""); err != nil {
 		return nil, err
 	}
 	return &RotateResult{Name: h.Name, Version: r.old.Header.Version, Done: "rotated"}, nil
@@ -333,7 +333,25 @@ func (r *rotation) start(value []byte) error {
 	h := r.next()
 	h.Rotation.Pending = r.v.timeNow()
 	r.keepExposure(&h)
-	return r.write(h, format.Payload{Value: r.vals.Value, Previous: r.vals.Previous, Pending: value}, RotationStarted)
+	if len(r.vals.Value)+len(value) > format.MaxValueSize {
+		return problemf(nil, "rotate it without a rotator, or keep large values elsewhere",
+			"%s: a rotation with a rotator keeps the current and the new value side by side, and together they are larger than 1 MiB", h.Name)
+	}
+	return r.write(h, format.Payload{Value: r.vals.Value, Previous: fitting(r.vals.Previous, r.vals.Value, value), Pending: value}, RotationStarted)
+}
+
+// fitting returns previous, or nil when it does not fit in one envelope
+// beside the others: a rotation drops a previous value that no longer fits
+// (docs/decisions.md, "Rotation formats").
+func fitting(previous []byte, others ...[]byte) []byte {
+	n := len(previous)
+	for _, o := range others {
+		n += len(o)
+	}
+	if n > format.MaxValueSize {
+		return nil
+	}
+	return previous
 }
 
 // keepExposure is for the writes that keep the current value (phase 1,

@@ -246,3 +246,44 @@ func TestRotatePendingHeaderWithoutPendingValue(t *testing.T) {
 		t.Fatalf("previous %q, %v", got, err)
 	}
 }
+
+// The value, previous and pending share one 1 MiB envelope: a rotation
+// drops a previous value that no longer fits, and a two-phase rotation of
+// two values that do not fit side by side is refused before phase 1.
+func TestRotateLargeValues(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := rotateVault(t, &now)
+	setRotationSettings(t, v, &format.Settings{
+		Rotation: []format.RotationDefault{{Path: "two/**", Rotator: "sink"}},
+		Rotators: format.RotatorMap{"sink": {Run: []string{"sh", "-c", "cat > /dev/null"}}},
+	})
+	big := bytes.Repeat([]byte("a"), 600<<10)
+	if _, err := v.Set("two/x", big, SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	entries := journalLength(t, v)
+	_, err := v.Rotate("two/x", RotateOptions{Value: bytes.Repeat([]byte("b"), 500<<10)})
+	if err == nil || !strings.Contains(err.Error(), "keeps the current and the new value side by side") {
+		t.Fatalf("two-phase rotation over 1 MiB: %v", err)
+	}
+	if journalLength(t, v) != entries {
+		t.Fatal("a refused rotation wrote an entry")
+	}
+	small := []byte("small")
+	if _, err := v.Rotate("two/x", RotateOptions{Value: small}); err != nil {
+		t.Fatal(err)
+	}
+	p := envelopeOf(t, v, v.identity, "two/x")
+	if !bytes.Equal(p.Value, small) || !bytes.Equal(p.Previous, big) {
+		t.Fatalf("after rotation: value %d bytes, previous %d bytes", len(p.Value), len(p.Previous))
+	}
+	// Phase 1 holds current, previous and pending: the previous (600 KiB)
+	// does not fit beside a 500 KiB new value, so it is dropped.
+	if _, err := v.Rotate("two/x", RotateOptions{Value: bytes.Repeat([]byte("c"), 500<<10)}); err != nil {
+		t.Fatal(err)
+	}
+	p = envelopeOf(t, v, v.identity, "two/x")
+	if len(p.Value) != 500<<10 || !bytes.Equal(p.Previous, small) {
+		t.Fatalf("after the second rotation: value %d bytes, previous %q", len(p.Value), p.Previous)
+	}
+}
