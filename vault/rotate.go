@@ -3,7 +3,6 @@ package vault
 import (
 	"errors"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/tresor-dev/tresor/crypto"
@@ -359,23 +358,9 @@ func fitting(previous []byte, others ...[]byte) []byte {
 // they drop may have kept it, so the header says so, as every
 // re-encryption that removes a reader does.
 func (r *rotation) keepExposure(h *format.SecretHeader) {
-	gone := lostReaders(r.v.Policy, r.old.Header)
-	if len(gone) == 0 {
-		return
+	if gone := lostReaders(r.v.Policy, r.old.Header); len(gone) > 0 {
+		h.Rotation = withExposed(h.Rotation, r.v.lostReadersReason(gone, r.v.timeNow()))
 	}
-	day := r.v.timeNow().Format("2006-01-02")
-	reasons := []string{}
-	if h.Rotation.Exposed != "" {
-		reasons = append(reasons, h.Rotation.Exposed)
-	}
-	for _, m := range gone {
-		if _, member := r.v.Policy.Members[m]; member {
-			reasons = append(reasons, m+" lost read access "+day)
-		} else {
-			reasons = append(reasons, m+" removed "+day)
-		}
-	}
-	h.Rotation.Exposed = strings.Join(reasons, "; ")
 }
 
 // finish runs the rotator with the pending value and, when it succeeds,

@@ -109,6 +109,8 @@ func (v *Vault) DueRotations(prefix string) ([]RotationPlan, error) {
 		plan.Due = why
 		switch {
 		case plan.Human != "":
+		case plan.Rotator != "" && !v.rotatorDefined(plan.Rotator):
+			plan.Human = "it names the rotator " + plan.Rotator + ", which the policy does not define"
 		case !plan.Pending.IsZero():
 			plan.Human = "a rotation is half done: tresor rotate " + n + " --resume or --abort"
 		case plan.Generator == "" && plan.Rotator != "":
@@ -119,4 +121,9 @@ func (v *Vault) DueRotations(prefix string) ([]RotationPlan, error) {
 		out = append(out, *plan)
 	}
 	return out, nil
+}
+
+func (v *Vault) rotatorDefined(name string) bool {
+	_, ok := v.Policy.RotatorNamed(name)
+	return ok
 }
