@@ -201,6 +201,11 @@ func (v *Vault) Rotate(name string, opts RotateOptions) (*RotateResult, error) {
 			if err != nil {
 				return err
 			}
+			// Whoever resumes seals the new value under a fresh key of
+			// their own, as the member who started did.
+			if err := v.renewReadKeys([]string{name}); err != nil {
+				return err
+			}
 			res, err = r2.finish(prep, vals.Pending, "resumed")
 			return err
 		}
