@@ -287,3 +287,39 @@ func TestRotateLargeValues(t *testing.T) {
 		t.Fatalf("after the second rotation: value %d bytes, previous %q", len(p.Value), p.Previous)
 	}
 }
+
+// --resume seals the new value under a fresh read key too: whoever
+// resumes may have sealed the old value under the key they hold.
+func TestRotateResumeRenewsTheReadKey(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := rotateVault(t, &now)
+	flag := filepath.Join(t.TempDir(), "ok")
+	setRotationSettings(t, v, &format.Settings{
+		Rotation: []format.RotationDefault{{Path: "**", Generate: "hex:16", Rotator: "gate"}},
+		Rotators: format.RotatorMap{"gate": {Run: []string{"sh", "-c", "cat > /dev/null; test -e " + flag}}},
+	})
+	if _, err := v.Set("app/x", []byte("old"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Rotate("app/x", RotateOptions{}); err == nil || !strings.Contains(err.Error(), "rotator gate exited with status 1") {
+		t.Fatalf("rotate with a failing rotator: %v", err)
+	}
+	started := envelopeOf(t, v, v.identity, "app/x")
+	if started.Pending == nil || string(started.Value) != "old" {
+		t.Fatalf("after a failed rotator: value %q, pending %q", started.Value, started.Pending)
+	}
+	if err := os.WriteFile(flag, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.Rotate("app/x", RotateOptions{Resume: true})
+	if err != nil || res.Done != "resumed" {
+		t.Fatalf("resume: %+v, %v", res, err)
+	}
+	p := envelopeOf(t, v, v.identity, "app/x")
+	if !bytes.Equal(p.Value, started.Pending) || string(p.Previous) != "old" || p.Pending != nil {
+		t.Fatalf("after resume: value %q previous %q pending %q", p.Value, p.Previous, p.Pending)
+	}
+	if p.ReadKeyID == "" || p.ReadKeyID == started.ReadKeyID {
+		t.Fatalf("resume sealed under read key %q, phase 1 under %s", p.ReadKeyID, started.ReadKeyID)
+	}
+}
