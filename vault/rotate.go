@@ -2,6 +2,7 @@ package vault
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -324,12 +325,25 @@ func changeOf(name string, file []byte, h format.SecretHeader, text string) chan
 // oneStep makes value current at once.
 func (r *rotation) oneStep(value []byte) (*RotateResult, error) {
 	h := r.next()
-	now := r.v.timeNow()
-	h.Rotation.Rotated, h.Rotation.Exposed, h.Rotation.Pending = now, "", time.Time{}
+	r.newValue(&h)
 	if err := r.write(h, format.Payload{Value: value, Previous: fitting(r.vals.Value, value)}, ""); err != nil {
 		return nil, err
 	}
 	return &RotateResult{Name: h.Name, Version: r.old.Header.Version, Done: "rotated"}, nil
+}
+
+// newValue records in h that a new value becomes current now: rotated,
+// no longer exposed, no rotation pending, and no expiry that has already
+// passed (it was the old value's: the new one would be born expired, and
+// refused where the policy blocks expired secrets), as set does.
+func (r *rotation) newValue(h *format.SecretHeader) {
+	now := r.v.timeNow()
+	h.Rotation.Rotated, h.Rotation.Exposed, h.Rotation.Pending = now, "", time.Time{}
+	if e := h.Rotation.Expires; !e.IsZero() && !now.Before(e) {
+		r.v.warn(fmt.Sprintf("%s had expired on %s; the new value has no expiry (give it one: tresor meta %s --expires DATE)",
+			h.Name, format.FormatDate(e), h.Name))
+		h.Rotation.Expires = time.Time{}
+	}
 }
 
 // start is phase 1: value is recorded as pending beside the current value.
@@ -377,8 +391,7 @@ func (r *rotation) finish(prep *preparedRotator, pendingValue []byte, done strin
 			"%s was not rotated: the current value stays in force, the new one is pending", name)
 	}
 	h := r.next()
-	now := r.v.timeNow()
-	h.Rotation.Rotated, h.Rotation.Exposed, h.Rotation.Pending = now, "", time.Time{}
+	r.newValue(&h)
 	if err := r.write(h, format.Payload{Value: pendingValue, Previous: r.vals.Value}, RotationFinished); err != nil {
 		return nil, err
 	}
