@@ -128,13 +128,11 @@ func (v *Vault) Meta(name string, o MetaOptions) (*Secret, bool, error) {
 			}
 			return err
 		}
-		// A file re-encrypted to fewer readers says who lost access, as
-		// every re-encryption does: they may have kept the value.
-		if lost := droppedReaders(old.Header.Readers, readers); len(lost) > 0 {
-			rot = withExposed(rot, v.lostReadersReason(lost, now))
-		}
 		h := newHeader(name, old, now)
 		h.Rotation = rot
+		// A file re-encrypted to fewer readers says who lost access, as
+		// every re-encryption does: they may have kept the value.
+		markLostReaders(&h, old.Header.Readers, readers, v.Policy, now)
 		file, err := v.sealPayload(&h, vals)
 		if err != nil {
 			return err
@@ -301,33 +299,6 @@ func withExposed(r *format.Rotation, reason string) *format.Rotation {
 
 // maxReasonBytes is what format.ValidateDescription allows.
 const maxReasonBytes = 200
-
-// droppedReaders returns the members of before that are not in after.
-func droppedReaders(before, after []string) []string {
-	var lost []string
-	for _, r := range before {
-		if !slices.Contains(after, r) {
-			lost = append(lost, r)
-		}
-	}
-	return lost
-}
-
-// lostReadersReason says why members who could read a file no longer can:
-// "<member> removed <date>" when the policy no longer has them, else
-// "<member> lost read access <date>".
-func (v *Vault) lostReadersReason(lost []string, now time.Time) string {
-	day := now.Format(time.DateOnly)
-	parts := make([]string, len(lost))
-	for i, m := range lost {
-		if _, member := v.Policy.Members[m]; member {
-			parts[i] = m + " lost read access " + day
-		} else {
-			parts[i] = m + " removed " + day
-		}
-	}
-	return strings.Join(parts, "; ")
-}
 
 // rotationEqual reports whether two rotation metadata are the same.
 func rotationEqual(a, b *format.Rotation) bool {

@@ -377,9 +377,7 @@ func fitting(previous []byte, others ...[]byte) []byte {
 // they drop may have kept it, so the header says so, as every
 // re-encryption that removes a reader does.
 func (r *rotation) keepExposure(h *format.SecretHeader) {
-	if gone := lostReaders(r.v.Policy, r.old.Header); len(gone) > 0 {
-		h.Rotation = withExposed(h.Rotation, r.v.lostReadersReason(gone, r.v.timeNow()))
-	}
+	markLostReaders(h, r.old.Header.Readers, r.v.Policy.ReadersOf(h.Name), r.v.Policy, r.v.timeNow())
 }
 
 // finish runs the rotator with the pending value and, when it succeeds,

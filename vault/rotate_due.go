@@ -1,76 +1,28 @@
 package vault
 
 import (
-	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tresor-dev/tresor/format"
 )
 
 // rotationDue says why secret h must be rotated at now under policy p
-// (overdue, exposed), or "" when it need not. It follows the rotation
-// semantics every #9 command shares (see docs/decisions.md): overdue when
-// an every (the header's, else the first matching default's) has passed
-// since rotated (else created); exposed when the header says so or lists a
-// reader the policy no longer gives read access.
+// (exposed, overdue), or "" when it need not: status's evaluation of the
+// shared rotation semantics, so that rotate --due and status never
+// disagree about what is due.
 func rotationDue(p *format.Policy, h format.SecretHeader, now time.Time) string {
+	s := evaluateSecret(&h, p, statusClock{at: now}, func(string) bool { return true })
 	var why []string
-	if r := h.Rotation; r != nil && r.Exposed != "" {
-		why = append(why, "exposed: "+r.Exposed)
-	} else if gone := lostReaders(p, h); len(gone) > 0 {
-		why = append(why, "exposed: "+joinOrNone(gone)+" can still decrypt it but may no longer read it")
+	if s.Has(StatusExposed) {
+		why = append(why, "exposed: "+strings.Join(s.Exposed, "; "))
 	}
-	if every := everyOf(p, h); every > 0 {
-		since := h.Created
-		if r := h.Rotation; r != nil && !r.Rotated.IsZero() {
-			since = r.Rotated
-		}
-		if due := since.Add(every); !due.After(now) {
-			why = append(why, fmt.Sprintf("overdue since %s", due.UTC().Format(time.RFC3339)))
-		}
+	if s.Has(StatusOverdue) {
+		why = append(why, "overdue since "+s.Due.UTC().Format(time.RFC3339))
 	}
-	if len(why) == 0 {
-		return ""
-	}
-	out := why[0]
-	for _, w := range why[1:] {
-		out += "; " + w
-	}
-	return out
-}
-
-// everyOf is h's rotation period: the header's every, else the first
-// matching signed default's; 0 for none.
-func everyOf(p *format.Policy, h format.SecretHeader) time.Duration {
-	every := format.Duration("")
-	if r := h.Rotation; r != nil && r.Every != "" {
-		every = r.Every
-	} else if d, _ := p.RotationDefaultFor(h.Name); d != nil {
-		every = d.Every
-	}
-	if every == "" {
-		return 0
-	}
-	d, err := format.ParseDuration(string(every))
-	if err != nil {
-		return 0
-	}
-	return d
-}
-
-// lostReaders are the members h is encrypted to whom the policy no longer
-// gives read access.
-func lostReaders(p *format.Policy, h format.SecretHeader) []string {
-	want := p.ReadersOf(h.Name)
-	var gone []string
-	for _, r := range h.Readers {
-		if !slices.Contains(want, r) {
-			gone = append(gone, r)
-		}
-	}
-	return gone
+	return strings.Join(why, "; ")
 }
 
 // DueRotations returns the plans of every secret under prefix that is
