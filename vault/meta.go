@@ -38,9 +38,10 @@ type Metadata struct {
 	Default *format.RotationDefault
 }
 
-// SecretMetadata returns the header of secret name as the verified journal
-// records it, with the rotation default that applies. Needs no identity.
-func (v *Vault) SecretMetadata(name string) (*Metadata, error) {
+// verifiedHeaderOf reads the file of secret name, without decrypting it,
+// as the verified journal records it: for the commands that show or plan
+// from a header (meta, rotate --dry-run).
+func (v *Vault) verifiedHeaderOf(name string) (*format.SecretFile, error) {
 	if err := format.ValidateName(name); err != nil {
 		return nil, problemf(nil, "", "%v", err)
 	}
@@ -54,6 +55,16 @@ func (v *Vault) SecretMetadata(name string) (*Metadata, error) {
 	}
 	if sf == nil {
 		return nil, noSuchSecret(name, st)
+	}
+	return sf, nil
+}
+
+// SecretMetadata returns the header of secret name as the verified journal
+// records it, with the rotation default that applies. Needs no identity.
+func (v *Vault) SecretMetadata(name string) (*Metadata, error) {
+	sf, err := v.verifiedHeaderOf(name)
+	if err != nil {
+		return nil, err
 	}
 	m := &Metadata{Secret: sf.Header}
 	m.Default, _ = v.Policy.RotationDefaultFor(name)

@@ -62,19 +62,9 @@ type RotationPlan struct {
 // header and the signed policy: whether a new value must come from stdin.
 // It writes nothing and decrypts nothing.
 func (v *Vault) PlanRotation(name string) (*RotationPlan, error) {
-	if err := format.ValidateName(name); err != nil {
-		return nil, problemf(nil, "", "%v", err)
-	}
-	st, err := v.verifiedForRead(name)
+	sf, err := v.verifiedHeaderOf(name)
 	if err != nil {
 		return nil, err
-	}
-	sf, err := v.readRecordedSecret(name, st)
-	if err != nil {
-		return nil, err
-	}
-	if sf == nil {
-		return nil, noSuchSecret(name, st)
 	}
 	return v.planOf(sf.Header)
 }
