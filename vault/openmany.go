@@ -42,6 +42,16 @@ func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifie
 	if v.identity != nil && !v.identity.Parallel() {
 		workers = min(1, len(names))
 	}
+	v.readEach(len(names), workers, func(files *secretReader, buf *[]byte, i int) {
+		out[i] = v.openOne(files, names[i], buf, cache, st, view)
+	})
+	return out
+}
+
+// readEach calls fn for 0 ≤ i < n on workers goroutines, each with its own
+// secret reader and read buffer: how tresor reads many secret files at the
+// cost of reading their bytes.
+func (v *Vault) readEach(n, workers int, fn func(files *secretReader, buf *[]byte, i int)) {
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -50,13 +60,12 @@ func (v *Vault) openMany(names []string, cache *crypto.FileKeyCache, st *verifie
 			buf := make([]byte, 0, 16<<10)
 			files := v.newSecretReader()
 			defer files.close()
-			for i := w; i < len(names); i += workers {
-				out[i] = v.openOne(files, names[i], &buf, cache, st, view)
+			for i := w; i < n; i += workers {
+				fn(files, &buf, i)
 			}
 		}(w)
 	}
 	wg.Wait()
-	return out
 }
 
 func (v *Vault) openOne(files *secretReader, name string, buf *[]byte, cache *crypto.FileKeyCache, st *verifiedState, view readerView) opened {

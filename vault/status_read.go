@@ -8,7 +8,6 @@ import (
 	"maps"
 	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/tresor-dev/tresor/crypto"
@@ -95,21 +94,9 @@ type statusHeader struct {
 // verified journal before its header is believed.
 func (v *Vault) readStatusHeaders(names []string, st *verifiedState) []statusHeader {
 	out := make([]statusHeader, len(names))
-	workers := min(runtime.GOMAXPROCS(0), len(names))
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			buf := make([]byte, 0, 16<<10)
-			files := v.newSecretReader()
-			defer files.close()
-			for i := w; i < len(names); i += workers {
-				out[i] = v.readStatusHeader(files, names[i], &buf, st)
-			}
-		}(w)
-	}
-	wg.Wait()
+	v.readEach(len(names), min(runtime.GOMAXPROCS(0), len(names)), func(files *secretReader, buf *[]byte, i int) {
+		out[i] = v.readStatusHeader(files, names[i], buf, st)
+	})
 	return out
 }
 
