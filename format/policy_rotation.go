@@ -31,7 +31,12 @@ func (r RotationDefault) MarshalYAML() (any, error) {
 // (and in CurrentEnv, when set). A program that is a file in the
 // repository runs only when its SHA-256 is SHA256.
 type Rotator struct {
-	Run        []string `yaml:"run"`
+	Run []string `yaml:"run"`
+	// Paths, when set, are the path globs of the secrets the rotator may
+	// rotate: a writer of dev/** cannot name the rotator of a production
+	// database on their own secret, learn the new value it sets, and so
+	// the production password.
+	Paths      Names    `yaml:"paths,omitempty"`
 	Timeout    Duration `yaml:"timeout,omitempty"`
 	SHA256     string   `yaml:"sha256,omitempty"`
 	CurrentEnv string   `yaml:"current-env,omitempty"`
@@ -46,7 +51,11 @@ const MaxRotatorTimeout = time.Hour
 
 // MarshalYAML writes a rotator on one line.
 func (r Rotator) MarshalYAML() (any, error) {
-	return flowMapping("run", flowSequence(r.Run), "timeout", optScalar(string(r.Timeout)), "sha256", optScalar(r.SHA256), "current-env", optScalar(r.CurrentEnv)), nil
+	var paths *yaml.Node
+	if len(r.Paths) > 0 {
+		paths = flowSequence(r.Paths)
+	}
+	return flowMapping("run", flowSequence(r.Run), "paths", paths, "timeout", optScalar(string(r.Timeout)), "sha256", optScalar(r.SHA256), "current-env", optScalar(r.CurrentEnv)), nil
 }
 
 // TimeoutOrDefault is the rotator's timeout.
@@ -92,6 +101,20 @@ func (p *Policy) RotationDefaultFor(name string) (*RotationDefault, int) {
 		}
 	}
 	return nil, -1
+}
+
+// Rotates reports whether the rotator may rotate secret name: it names no
+// paths, or one of its path globs matches.
+func (r Rotator) Rotates(name string) bool {
+	if len(r.Paths) == 0 {
+		return true
+	}
+	for _, g := range r.Paths {
+		if ok, _ := doublestar.Match(g, name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // RotatorNamed returns the signed rotator called name.
@@ -156,6 +179,11 @@ func (s *Settings) validateRotation() error {
 				return fmt.Errorf("settings: rotator %s: an argument holds a NUL or a line break", name)
 			}
 		}
+		for _, g := range r.Paths {
+			if g == "" || !doublestar.ValidatePattern(g) {
+				return fmt.Errorf("settings: rotator %s: %q is not a valid path glob", name, g)
+			}
+		}
 		if r.Timeout != "" {
 			d, err := ParseDuration(string(r.Timeout))
 			if err != nil {
@@ -191,6 +219,7 @@ func (s *Settings) cloneRotation(c *Settings) {
 		c.Rotators = RotatorMap{}
 		for k, r := range s.Rotators {
 			r.Run = append([]string(nil), r.Run...)
+			r.Paths = append(Names(nil), r.Paths...)
 			c.Rotators[k] = r
 		}
 	}

@@ -119,7 +119,7 @@ func (v *Vault) Meta(name string, o MetaOptions) (*Secret, bool, error) {
 			return noSuchSecret(name, st)
 		}
 		now := v.timeNow()
-		rot, err := v.applyRotation(old.Header.Rotation, o.RotationOptions, now)
+		rot, err := v.applyRotation(name, old.Header.Rotation, o.RotationOptions, now)
 		if err != nil {
 			return err
 		}
@@ -170,7 +170,7 @@ func (v *Vault) setRotation(h *format.SecretHeader, old *format.SecretFile, o Ro
 	if err := refuseRotationInProgress(old); err != nil {
 		return "", err
 	}
-	rot, err := v.applyRotation(h.Rotation, o, h.Updated)
+	rot, err := v.applyRotation(h.Name, h.Rotation, o, h.Updated)
 	if err != nil {
 		return "", err
 	}
@@ -230,7 +230,7 @@ func refuseRotationInProgress(old *format.SecretFile) error {
 // change checked: a duration that parses, an expiry after now, a generator
 // that can be met, a rotator the signed settings define. The caller holds
 // a verified state, so the policy is the signed one.
-func (v *Vault) applyRotation(r *format.Rotation, o RotationOptions, now time.Time) (*format.Rotation, error) {
+func (v *Vault) applyRotation(secret string, r *format.Rotation, o RotationOptions, now time.Time) (*format.Rotation, error) {
 	var out format.Rotation
 	if r != nil {
 		out = *r
@@ -272,9 +272,14 @@ func (v *Vault) applyRotation(r *format.Rotation, o RotationOptions, now time.Ti
 	}
 	if o.Rotator != nil {
 		if name := *o.Rotator; name != "" {
-			if _, ok := v.Policy.RotatorNamed(name); !ok {
+			spec, ok := v.Policy.RotatorNamed(name)
+			if !ok {
 				return nil, problemf(nil, "an admin defines rotators in the policy (settings: {rotators: {"+name+": {run: [...]}}}); tresor policy show lists them",
 					"no rotator named %s in the signed policy settings", name)
+			}
+			if !spec.Rotates(secret) {
+				return nil, problemf(nil, "name a rotator whose paths hold "+secret+" (tresor policy show lists them)",
+					"rotator %s may rotate only %s, not %s", name, strings.Join(spec.Paths, ", "), secret)
 			}
 		}
 		out.Rotator = *o.Rotator

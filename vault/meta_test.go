@@ -185,7 +185,7 @@ func TestApplyRotation(t *testing.T) {
 		{"known rotator", nil, RotationOptions{Rotator: str("pg")}, &format.Rotation{Rotator: "pg"}, ""},
 	}
 	for _, tc := range tests {
-		got, err := v.applyRotation(tc.r, tc.o, now)
+		got, err := v.applyRotation("app/x", tc.r, tc.o, now)
 		switch {
 		case tc.wantErr != "":
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -198,7 +198,7 @@ func TestApplyRotation(t *testing.T) {
 		}
 	}
 	// The secret's own metadata is never changed in place.
-	if _, err := v.applyRotation(old, RotationOptions{Every: d("1d"), Generator: &format.Generator{Kind: format.KindUUID, Length: 36}}, now); err != nil {
+	if _, err := v.applyRotation("app/x", old, RotationOptions{Every: d("1d"), Generator: &format.Generator{Kind: format.KindUUID, Length: 36}}, now); err != nil {
 		t.Fatal(err)
 	}
 	if old.Every != "90d" || old.Generator.Kind != format.KindHex {

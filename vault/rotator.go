@@ -69,6 +69,12 @@ func (v *Vault) prepareRotator(secret, rname string) (*preparedRotator, error) {
 	if len(spec.Run) == 0 || spec.Run[0] == "" {
 		return nil, problemf(nil, "", "rotator %s runs no program", rname)
 	}
+	if !spec.Rotates(secret) {
+		// A writer named a rotator meant for other secrets: run, it would
+		// set a value that writer reads on the system it manages.
+		return nil, problemf(ErrVerify, "an admin adds the secret's path to the rotator's paths, or a writer names another rotator (tresor meta "+secret+" --rotator NAME)",
+			"rotator %s may rotate only %s, not %s; nothing was written or run", rname, strings.Join(spec.Paths, ", "), secret)
+	}
 	top, realTop := v.rotationTree()
 	p := &preparedRotator{name: rname, spec: spec, dir: top}
 	prog := spec.Run[0]
