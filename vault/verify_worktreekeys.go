@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/tresor-dev/tresor/vault/privatekeys"
 )
@@ -74,13 +72,13 @@ func (v *Vault) privateKeyFindings() (findings []Finding, note string) {
 // "". Symlinks, FIFOs and devices are not opened in a way that follows or
 // blocks, and are skipped, as are files larger than maxKeyFileSize.
 func keyInFile(path string, buf *[]byte) string {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	f, err := openRegular(nil, path)
 	if err != nil {
 		return ""
 	}
 	defer f.Close()
 	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxKeyFileSize {
+	if err != nil || fi.Size() > maxKeyFileSize {
 		return ""
 	}
 	if int64(cap(*buf)) < fi.Size() {
