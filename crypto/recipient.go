@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"filippo.io/age"
-	"filippo.io/age/agessh"
 	"filippo.io/age/plugin"
 	"golang.org/x/crypto/ssh"
 )
@@ -67,25 +66,21 @@ func (e *PluginNotAllowedError) Error() string {
 
 // parseRecipient turns a normalized recipient into an age.Recipient.
 func parseRecipient(s string, plugins []string, ui *PluginUI) (age.Recipient, error) {
-	switch {
-	case strings.HasPrefix(s, "ssh-"):
-		return agessh.ParseRecipient(s)
-	case IsPostQuantum(s):
-		return age.ParseHybridRecipient(s)
-	case strings.HasPrefix(s, "age1"):
-		if r, err := age.ParseX25519Recipient(s); err == nil {
-			return r, nil
-		}
-		name, _, err := plugin.ParseRecipient(s)
-		if err != nil {
-			return nil, errors.New("malformed age recipient")
-		}
-		if !slices.Contains(plugins, name) {
-			return nil, &PluginNotAllowedError{Name: name}
-		}
-		return plugin.NewRecipient(s, ui.clientUI())
+	r, err := nativeRecipient(s)
+	if !errors.Is(err, errNotNative) {
+		return r, err
 	}
-	return nil, errors.New("unknown recipient type")
+	if !strings.HasPrefix(s, "age1") {
+		return nil, errors.New("unknown recipient type")
+	}
+	name, _, err := plugin.ParseRecipient(s)
+	if err != nil {
+		return nil, errors.New("malformed age recipient")
+	}
+	if !slices.Contains(plugins, name) {
+		return nil, &PluginNotAllowedError{Name: name}
+	}
+	return plugin.NewRecipient(s, ui.clientUI())
 }
 
 // MixedRecipientsError names the members whose recipients mix post-quantum
@@ -124,8 +119,10 @@ func KindOfRecipient(recipient string) Kind {
 	case strings.HasPrefix(recipient, "ssh-rsa "):
 		return KindSSHRSA
 	}
-	if _, err := age.ParseX25519Recipient(recipient); err == nil {
-		return KindX25519
+	if r, err := nativeRecipient(recipient); err == nil {
+		if _, ok := r.(*x25519Wrapper); ok {
+			return KindX25519
+		}
 	}
 	return KindPlugin
 }

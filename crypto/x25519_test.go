@@ -2,6 +2,7 @@ package crypto
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"errors"
 	"io"
 	"testing"
@@ -69,4 +70,53 @@ func TestDecodeBech32(t *testing.T) {
 	if _, _, err := decodeBech32(bad); err == nil {
 		t.Fatal("decodeBech32 accepted a broken checksum")
 	}
+}
+
+// Files sealed through the fast X25519 wrap must open with age's own
+// identity, each stanza with its own ephemeral share.
+func TestX25519WrapperOpensWithAge(t *testing.T) {
+	a, _ := age.GenerateX25519Identity()
+	b, _ := age.GenerateX25519Identity()
+	r, err := parseRecipient(a.Recipient().String(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.(*x25519Wrapper); !ok {
+		t.Fatalf("an X25519 recipient seals with %T, want the fast wrapper", r)
+	}
+	if again, _ := parseRecipient(a.Recipient().String(), nil, nil); again != r {
+		t.Fatal("a recipient parsed twice was not taken from the cache")
+	}
+	armored, err := Sealer{}.Encrypt([]string{a.Recipient().String(), b.Recipient().String()}, []byte("the value"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []*age.X25519Identity{a, b} {
+		rd, err := age.Decrypt(armor.NewReader(bytes.NewReader(armored)), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(rd)
+		if string(got) != "the value" {
+			t.Fatalf("age opened %q", got)
+		}
+	}
+	s1, _ := r.Wrap(make([]byte, 16))
+	s2, _ := r.Wrap(make([]byte, 16))
+	if s1[0].Args[0] == s2[0].Args[0] {
+		t.Fatal("two stanzas share an ephemeral share")
+	}
+	// A low-order point gives an all-zero shared secret; age refuses it.
+	if _, err := (&x25519Wrapper{pub: mustPub(t, make([]byte, 32))}).Wrap(make([]byte, 16)); err == nil {
+		t.Fatal("wrapped to a low-order public key")
+	}
+}
+
+func mustPub(t *testing.T, b []byte) *ecdh.PublicKey {
+	t.Helper()
+	k, err := ecdh.X25519().NewPublicKey(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -188,10 +188,12 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 	entryBytes := signed.Marshal()
 	entryRel := journalDir + "/" + format.EntryFileName(e.Seq, crypto.HashHex(entryBytes))
 
+	tf := v.newTempFiles()
+	defer tf.close()
 	var temps []string
 	cleanup := func() {
 		for _, t := range temps {
-			v.root.Remove(osPath(t))
+			tf.remove(t)
 		}
 	}
 	batch := len(c.Files) > 1
@@ -199,7 +201,7 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 		if f.Data == nil {
 			continue
 		}
-		tmp, err := v.writeTempSync(f.Rel, f.Data, !batch)
+		tmp, err := tf.write(f.Rel, f.Data, !batch)
 		if err != nil {
 			cleanup()
 			return nil, err
@@ -220,14 +222,14 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 		cleanup()
 		return nil, err
 	}
-	entryTmp, err := v.writeTemp(entryRel, entryBytes)
+	entryTmp, err := tf.write(entryRel, entryBytes, true)
 	if err != nil {
 		cleanup()
 		return nil, err
 	}
 	temps = append(temps, entryTmp)
 	crashPoint("entry-written")
-	if err := v.root.Rename(osPath(entryTmp), osPath(entryRel)); err != nil {
+	if err := tf.rename(entryTmp, entryRel); err != nil {
 		cleanup()
 		return nil, fmt.Errorf("recording journal entry: %w", unwrapPath(err))
 	}
@@ -246,7 +248,7 @@ func (v *Vault) commit(actor string, c change) (*format.SignedEntry, error) {
 			v.removeEmptyParents(f.Rel)
 			continue
 		}
-		if err := v.root.Rename(osPath(temps[i]), osPath(f.Rel)); err != nil {
+		if err := tf.rename(temps[i], f.Rel); err != nil {
 			return nil, fmt.Errorf("writing %s: %w (run tresor doctor)", f.Rel, unwrapPath(err))
 		}
 		i++

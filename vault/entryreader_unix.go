@@ -42,10 +42,25 @@ func (r *entryReader) read(name string, buf *[]byte) ([]byte, error) {
 		return nil, err
 	}
 	defer unix.Close(fd)
-	if err := checkRegularFD(fd); err != nil {
+	return readRegularFD(fd, buf, format.MaxEntrySize)
+}
+
+// readRegularFD reads the open file fd to its end into *buf, refusing
+// anything but a regular file (errNotRegular). A buffer too small for the
+// file is replaced by one that holds it and a byte more, so the whole file
+// comes in one read(2) whose short count is its end.
+func readRegularFD(fd int, buf *[]byte, limit int) ([]byte, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, err
 	}
-	return readFD(fd, buf, format.MaxEntrySize)
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, errNotRegular
+	}
+	if st.Size < int64(limit) && int64(cap(*buf)) <= st.Size {
+		*buf = make([]byte, 0, st.Size+1)
+	}
+	return readFD(fd, buf, limit)
 }
 
 // readFD reads an open file to its end into *buf (see readAll).

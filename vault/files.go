@@ -2,8 +2,6 @@ package vault
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -91,45 +89,6 @@ func (v *Vault) exists(rel string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// writeTemp writes data to a new temporary file next to rel and syncs it.
-// Temporary names start with '.', which no secret or entry name does.
-func (v *Vault) writeTemp(rel string, data []byte) (string, error) {
-	return v.writeTempSync(rel, data, true)
-}
-
-func (v *Vault) writeTempSync(rel string, data []byte, sync bool) (string, error) {
-	dir := path.Dir(rel)
-	if err := v.checkNoSymlinks(dir); err != nil {
-		return "", err
-	}
-	if err := v.root.MkdirAll(osPath(dir), 0o755); err != nil {
-		return "", fmt.Errorf("creating %s: %w", dir, unwrapPath(err))
-	}
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	tmp := path.Join(dir, "."+path.Base(rel)+tempMarker+hex.EncodeToString(rnd[:]))
-	f, err := v.root.OpenFile(osPath(tmp), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return "", fmt.Errorf("creating %s: %w", tmp, unwrapPath(err))
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		v.root.Remove(osPath(tmp))
-		return "", fmt.Errorf("writing %s: %w", tmp, unwrapPath(err))
-	}
-	if err := syncIf(sync, f); err != nil {
-		f.Close()
-		v.root.Remove(osPath(tmp))
-		return "", fmt.Errorf("syncing %s: %w", tmp, unwrapPath(err))
-	}
-	// Close, then rename: Windows doesn't rename open files.
-	if err := f.Close(); err != nil {
-		v.root.Remove(osPath(tmp))
-		return "", fmt.Errorf("closing %s: %w", tmp, unwrapPath(err))
-	}
-	return tmp, nil
 }
 
 // syncDir makes a rename or removal in dir durable.

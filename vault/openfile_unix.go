@@ -21,15 +21,3 @@ func openRegular(root *os.Root, name string) (*os.File, error) {
 	}
 	return regularOnly(root.OpenFile(name, flag, 0))
 }
-
-// checkRegularFD refuses an open descriptor that is not a regular file.
-func checkRegularFD(fd int) error {
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return err
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return errNotRegular
-	}
-	return nil
-}

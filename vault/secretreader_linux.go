@@ -18,24 +18,30 @@ import (
 // read with read(2): no *os.File, no descent component by component. Where
 // openat2 is missing (kernels before 5.6) it falls back to readChecked.
 type secretReader struct {
-	v   *Vault
-	dir *os.File
-	fd  int
+	v  *Vault
+	fd int
 }
 
 func (v *Vault) newSecretReader() *secretReader {
 	r := &secretReader{v: v, fd: -1}
-	if dir, err := v.root.Open("."); err == nil {
-		r.dir, r.fd = dir, int(dir.Fd())
+	if dir := v.vaultDir(); dir != nil {
+		r.fd = int(dir.Fd())
 	}
 	return r
 }
 
-func (r *secretReader) close() {
-	if r.dir != nil {
-		r.dir.Close()
-	}
+// vaultDir is the vault directory, opened once per Vault (nil if it cannot
+// be); Close closes it.
+func (v *Vault) vaultDir() *os.File {
+	v.dirOnce.Do(func() {
+		if dir, err := v.root.Open("."); err == nil {
+			v.dirFile = dir
+		}
+	})
+	return v.dirFile
 }
+
+func (r *secretReader) close() {}
 
 // read returns a copy of the file at rel (vault-relative, '/'-separated).
 func (r *secretReader) read(rel string, buf *[]byte) ([]byte, error) {
@@ -63,12 +69,9 @@ func (r *secretReader) read(rel string, buf *[]byte) ([]byte, error) {
 		return nil, err
 	}
 	defer unix.Close(fd)
-	if err := checkRegularFD(fd); err != nil {
-		return nil, notRegular(rel, err)
-	}
-	b, err := readFD(fd, buf, format.MaxSecretFileSize+1)
+	b, err := readRegularFD(fd, buf, format.MaxSecretFileSize+1)
 	if err != nil {
-		return nil, err
+		return nil, notRegular(rel, err)
 	}
 	return append([]byte(nil), b...), nil
 }

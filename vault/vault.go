@@ -25,7 +25,11 @@ type Vault struct {
 	// Policy is policy.yaml as last read.
 	Policy *format.Policy
 
-	root       *os.Root
+	root *os.Root
+	// dirFile is the vault directory opened once for the readers that
+	// open files relative to it (secretreader_linux.go).
+	dirOnce    sync.Once
+	dirFile    *os.File
 	clone      *cloneState // this clone's state, opened on first use
 	policyHash string      // of policy.yaml as last read
 	identity   *crypto.Identity
@@ -124,6 +128,9 @@ func Open(dir string, opts Options) (*Vault, error) {
 // Close releases the vault.
 func (v *Vault) Close() error {
 	v.closeState()
+	if v.dirFile != nil {
+		v.dirFile.Close()
+	}
 	return v.root.Close()
 }
 
