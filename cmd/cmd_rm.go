@@ -57,11 +57,17 @@ Examples:
 				return err
 			}
 			defer v.Close()
-			h, err := v.Move(c.Args().Get(0), c.Args().Get(1))
+			m, err := v.Move(c.Args().Get(0), c.Args().Get(1))
 			if err != nil {
 				return err
 			}
+			h := m.Header
 			fmt.Fprintf(t.stderr, "tresor: moved %s to %s (version %d, readers: %s)\n", c.Args().Get(0), h.Name, h.Version, joinNames(h.Readers))
+			if len(m.Dropped) > 0 {
+				fmt.Fprintf(t.stderr, "tresor: warning: %s could read %s and cannot read %s, but may have kept the value: it is marked exposed\n",
+					joinNames(m.Dropped), c.Args().Get(0), h.Name)
+				fmt.Fprintf(t.stderr, "tresor: hint: give it a new value: tresor rotate %s (or tresor set %s)\n", h.Name, h.Name)
+			}
 			return nil
 		},
 	}

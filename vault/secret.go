@@ -241,49 +241,60 @@ func (v *Vault) checkCaseCollision(name string, st *verifiedState) error {
 
 // Get decrypts the secret name and returns its value and header.
 func (v *Vault) Get(name string) ([]byte, *Secret, error) {
+	p, h, err := v.getPayload(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.Value, h, nil
+}
+
+// getPayload is Get returning the whole envelope (the value and the
+// previous and pending values beside it): every check a read makes, and
+// the access logged.
+func (v *Vault) getPayload(name string) (format.Payload, *Secret, error) {
 	if err := format.ValidateName(name); err != nil {
-		return nil, nil, problemf(nil, "", "%v", err)
+		return format.Payload{}, nil, problemf(nil, "", "%v", err)
 	}
 	st, err := v.verifiedForRead(name)
 	if err != nil {
-		return nil, nil, err
+		return format.Payload{}, nil, err
 	}
 	if _, recorded := st.secrets[name]; !recorded && st.conflictOf(name) == nil {
 		switch there, err := v.exists(secretPath(name)); {
 		case err != nil:
-			return nil, nil, err // a symlink on the way, named
+			return format.Payload{}, nil, err // a symlink on the way, named
 		case there:
-			return nil, nil, st.checkFileHash(name, "") // "no journal entry records secret …"
+			return format.Payload{}, nil, st.checkFileHash(name, "") // "no journal entry records secret …"
 		}
-		return nil, nil, noSuchSecret(name, st)
+		return format.Payload{}, nil, noSuchSecret(name, st)
 	}
 	sf, err := v.readSecretFile(name)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) && st.conflictOf(name) != nil {
 		// git's conflict markers (a merge without tresor's driver) may break
 		// the header: the conflict, not the parser, says what to do.
-		return nil, nil, st.checkFileHash(name, "")
+		return format.Payload{}, nil, st.checkFileHash(name, "")
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, recorded := st.secrets[name]; recorded {
-			return nil, nil, problemf(ErrVerify, "restore it with git (git checkout -- "+DirName+"/"+secretPath(name)+"), or tresor doctor after a crash",
+			return format.Payload{}, nil, problemf(ErrVerify, "restore it with git (git checkout -- "+DirName+"/"+secretPath(name)+"), or tresor doctor after a crash",
 				"%s is missing, but the journal records it and no entry removed it", secretPath(name))
 		}
 	}
 	if err != nil {
-		return nil, nil, err
+		return format.Payload{}, nil, err
 	}
 	if err := st.checkFile(name, sf.Marshal()); err != nil {
-		return nil, nil, err
+		return format.Payload{}, nil, err
 	}
-	value, err := v.open(sf)
+	p, err := v.openPayload(sf)
 	if err != nil {
-		return nil, nil, err
+		return format.Payload{}, nil, err
 	}
 	if err := v.warnIfExpired(sf.Header); err != nil { // expiry.go
-		return nil, nil, err
+		return format.Payload{}, nil, err
 	}
 	v.logAccess("get", []string{name})
-	return value, &sf.Header, nil
+	return p, &sf.Header, nil
 }
 
 // verifiedForRead returns the verified state for reads: from local/ without
@@ -479,10 +490,18 @@ func (v *Vault) Remove(name string) error {
 	})
 }
 
+// Moved is what a move wrote: the new header, and the readers of the old
+// name who cannot read the new one (Dropped). They may have kept the value,
+// so the header marks it exposed, as a revocation does.
+type Moved struct {
+	Header  *Secret
+	Dropped []string
+}
+
 // Move renames a secret. The header binds the name, so the value is
 // re-encrypted under the new name: the member must read the old secret and
 // write both names.
-func (v *Vault) Move(from, to string) (*Secret, error) {
+func (v *Vault) Move(from, to string) (*Moved, error) {
 	for _, n := range []string{from, to} {
 		if err := format.ValidateName(n); err != nil {
 			return nil, problemf(nil, "", "%v", err)
@@ -491,7 +510,7 @@ func (v *Vault) Move(from, to string) (*Secret, error) {
 	if from == to {
 		return nil, problemf(nil, "", "%s and %s are the same name", from, to)
 	}
-	var out *Secret
+	var out *Moved
 	err := v.writeLocked(func(st *verifiedState) error {
 		actor, err := v.writerOf(from)
 		if err != nil {
@@ -523,9 +542,17 @@ func (v *Vault) Move(from, to string) (*Secret, error) {
 			return err
 		}
 		h := newHeader(to, old, v.timeNow())
+		after := v.Policy.ReadersOf(to)
+		markLostReaders(&h, old.Header.Readers, after, v.Policy, v.timeNow())
 		file, err := v.sealPayload(&h, vals)
 		if err != nil {
 			return err
+		}
+		var dropped []string
+		for _, m := range old.Header.Readers {
+			if !slices.Contains(after, m) {
+				dropped = append(dropped, m)
+			}
 		}
 		if _, err := v.commit(actor, change{
 			Entry: format.Entry{Action: format.ActionMove, Target: to, File: crypto.FileHash(file),
@@ -534,7 +561,7 @@ func (v *Vault) Move(from, to string) (*Secret, error) {
 		}); err != nil {
 			return err
 		}
-		out = &h
+		out = &Moved{Header: &h, Dropped: dropped}
 		return nil
 	})
 	return out, err
