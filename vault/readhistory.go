@@ -40,6 +40,19 @@ type historyStep struct {
 	// for what it would hide (a removal, a move, a new value).
 	stands bool
 	clock  *chainClock
+	// policy is the policy in force at the entry (for a policy entry, the
+	// one it sets); nil when not known.
+	policy *format.Policy
+}
+
+// memberOf reports whether the step's policy has member (true when the
+// policy is not known).
+func (s historyStep) memberOf(member string) bool {
+	if s.policy == nil {
+		return true
+	}
+	_, ok := s.policy.Members[member]
+	return ok
 }
 
 // exposuresOf returns what each lost reader could read: everything for a
@@ -110,8 +123,12 @@ func (v *Vault) readHistory() ([]historyStep, error) {
 			continue
 		}
 		e := n.entry
-		s := historyStep{entry: e, stands: n.authorized && vr.revoked[n] == nil, clock: n.clock}
+		s := historyStep{entry: e, stands: n.authorized && vr.revoked[n] == nil, clock: n.clock, policy: n.policy.policy}
 		switch e.Action {
+		case format.ActionPolicy:
+			if !s.stands {
+				continue
+			}
 		case format.ActionSet, format.ActionRotate, format.ActionMeta, format.ActionMove, format.ActionResolve:
 			if e.Details != nil {
 				s.readers = map[string][]string{e.Target: e.Details.Readers}
@@ -158,6 +175,13 @@ type holder struct {
 }
 
 // exposureHistory replays steps (in journal order) for one member.
+//
+// A name is a member's only while the policy has it: once a policy drops
+// the name and a later one has it again, what the earlier holder of the
+// name could read is forgotten (their removal reported it and marked it
+// exposed), so a new member given a departed member's name is not charged
+// with the old member's reads. A member whose key changes keeps the name
+// throughout and keeps their reads.
 func exposureHistory(member string, steps []historyStep) []Exposure {
 	live := map[string]*lineage{}
 	var all []*lineage
@@ -178,8 +202,19 @@ func exposureHistory(member string, steps []historyStep) []Exposure {
 		l.versions[version] = true
 		l.holders = append(l.holders, holder{clock: s.clock, pending: l.pending})
 	}
+	away := false
 	for _, s := range steps {
 		e := s.entry
+		switch in := s.memberOf(member); {
+		case !in:
+			away = true
+		case away:
+			away = false
+			for _, l := range all {
+				clear(l.versions)
+				l.holders = nil
+			}
+		}
 		switch e.Action {
 		case format.ActionSet, format.ActionRotate, format.ActionMeta, format.ActionResolve:
 			l := get(e.Target)

@@ -11,6 +11,7 @@ import (
 type history struct {
 	cb    *clockBuilder
 	steps []historyStep
+	cur   *format.Policy // in force at the next step (nil: not known)
 }
 
 func newHistory() *history { return &history{cb: newClockBuilder()} }
@@ -23,8 +24,9 @@ func (h *history) add(parents []*chainClock, stands bool, actor, action, target 
 	}
 	c := h.cb.next(parents)
 	e := &format.SignedEntry{Entry: format.Entry{Actor: actor, Action: action, Target: target, Details: d}}
-	s := historyStep{entry: e, stands: stands, clock: c}
+	s := historyStep{entry: e, stands: stands, clock: c, policy: h.cur}
 	switch action {
+	case format.ActionPolicy:
 	case format.ActionReencrypt:
 		s.readers = map[string][]string{}
 		for name := range d.Files {
@@ -36,6 +38,16 @@ func (h *history) add(parents []*chainClock, stands bool, actor, action, target 
 	}
 	h.steps = append(h.steps, s)
 	return c
+}
+
+// policy appends a policy entry whose policy has the members named.
+func (h *history) policy(members ...string) {
+	p := &format.Policy{Members: format.MemberMap{}}
+	for _, m := range members {
+		p.Members[m] = format.Member{Recipient: "age1" + m}
+	}
+	h.cur = p
+	h.add(nil, true, "alice", format.ActionPolicy, "", nil)
 }
 
 func (h *history) set(name string, version int, readers ...string) *chainClock {
@@ -76,6 +88,32 @@ func TestHistoryVersions(t *testing.T) {
 	// A new value after the loss: bob only knew older ones.
 	h.set("db", 4, "alice")
 	checkExposures(t, h, "bob", Exposure{Secret: "db", Versions: []int{1, 2}})
+}
+
+// A name given to a new member after its holder left does not carry the
+// old holder's reads; a member whose key changed keeps theirs.
+func TestHistoryReusedMemberName(t *testing.T) {
+	h := newHistory()
+	h.policy("alice", "bob")
+	h.set("old", 1, "alice", "bob")
+	h.policy("alice") // bob leaves
+	h.reencrypt("old", "alice")
+	h.policy("alice", "bob") // another bob joins
+	h.set("new", 1, "alice", "bob")
+	checkExposures(t, h, "bob", Exposure{Secret: "new", Versions: []int{1}, Current: true})
+	checkExposures(t, h, "alice",
+		Exposure{Secret: "new", Versions: []int{1}, Current: true},
+		Exposure{Secret: "old", Versions: []int{1, 2}, Current: true})
+
+	// No gap: a policy that changes bob's key keeps him the same member.
+	k := newHistory()
+	k.policy("alice", "bob")
+	k.set("db", 1, "alice", "bob")
+	k.policy("alice", "bob")
+	k.set("other", 1, "alice", "bob")
+	checkExposures(t, k, "bob",
+		Exposure{Secret: "db", Versions: []int{1}, Current: true},
+		Exposure{Secret: "other", Versions: []int{1}, Current: true})
 }
 
 func TestHistoryMoveAndRemove(t *testing.T) {
