@@ -50,6 +50,7 @@ func (vr *verification) checkFiles() error {
 	if opts.readFiles != nil {
 		readBefore = opts.readFiles()
 	}
+	var halfDone []string
 	for _, name := range names {
 		fr := frontier[name]
 		rel := secretPath(name)
@@ -92,6 +93,9 @@ func (vr *verification) checkFiles() error {
 		}
 		if readBefore[name] == w.hash {
 			st.secrets[name], st.entryOf[name] = w.hash, w.node.file
+			if e := w.node.entry.Entry; e.Action == format.ActionRotate && e.Details != nil && e.Details.Change == RotationStarted {
+				halfDone = append(halfDone, name)
+			}
 			continue
 		}
 		// listVault walked the tree and refused symlinks, so read
@@ -118,6 +122,14 @@ func (vr *verification) checkFiles() error {
 			continue
 		}
 		st.secrets[name], st.entryOf[name] = w.hash, w.node.file
+		if r := sf.Header.Rotation; r != nil && !r.Pending.IsZero() {
+			halfDone = append(halfDone, name)
+		}
+	}
+	if len(halfDone) > 0 {
+		// Not a failure: the journal is whole and the old value is in force.
+		rep.Notes = append(rep.Notes, fmt.Sprintf("a rotation is half done for %s: the old value stays in force until tresor rotate %s --resume (or --abort); tresor status lists it",
+			strings.Join(halfDone, ", "), halfDone[0]))
 	}
 	for _, f := range st.entryOf {
 		st.pin(v, f)
