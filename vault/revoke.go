@@ -121,6 +121,7 @@ func (v *Vault) commitPolicy(st *verifiedState, actor, summary string, next *for
 		return err
 	}
 	v.usePolicy(next, b)
+	v.warnUnboundRotators(next)
 	if len(lost) == 0 {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -290,4 +291,23 @@ func exitDescription(ee *exec.ExitError) string {
 		return fmt.Sprintf("status %d", code)
 	}
 	return ee.String()
+}
+
+// warnUnboundRotators warns, after a policy change, about each rotator
+// without paths: any writer may name it on any secret they write, and the
+// next admin's rotate --due would run it with a value that writer reads.
+func (v *Vault) warnUnboundRotators(p *format.Policy) {
+	if p.Settings == nil {
+		return
+	}
+	names := make([]string, 0, len(p.Settings.Rotators))
+	for name, r := range p.Settings.Rotators {
+		if len(r.Paths) == 0 {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v.warn(fmt.Sprintf("rotator %s has no paths, so a writer of any secret may name it; limit it to the secrets it rotates with paths: [GLOB, ...] (docs/rotation.md, \"Writing a rotator\")", name))
+	}
 }
