@@ -1,6 +1,7 @@
 package crypto
 
 import (
+	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/hkdf"
 	"crypto/rand"
@@ -57,14 +58,7 @@ func (x *x25519Wrapper) Wrap(fileKey []byte) ([]*age.Stanza, error) {
 		return nil, err // a low-order public key: age refuses it too
 	}
 	ours := eph.PublicKey().Bytes()
-	theirs := x.pub.Bytes()
-	salt := make([]byte, 0, len(ours)+len(theirs))
-	salt = append(append(salt, ours...), theirs...)
-	wrapKey, err := hkdf.Key(sha256.New, shared, salt, x25519Label, chacha20poly1305.KeySize)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := chacha20poly1305.New(wrapKey)
+	aead, err := x25519StanzaAEAD(shared, ours, x.pub.Bytes())
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +68,19 @@ func (x *x25519Wrapper) Wrap(fileKey []byte) ([]*age.Stanza, error) {
 		Args: []string{base64.RawStdEncoding.EncodeToString(ours)},
 		Body: body,
 	}}, nil
+}
+
+// x25519StanzaAEAD is the cipher that seals an X25519 stanza's file key:
+// ChaCha20-Poly1305 under HKDF-SHA256(shared secret, ephemeral share ||
+// recipient, x25519Label), always with the zero nonce (each key seals once).
+func x25519StanzaAEAD(shared, ephemeral, recipient []byte) (cipher.AEAD, error) {
+	salt := make([]byte, 0, len(ephemeral)+len(recipient))
+	salt = append(append(salt, ephemeral...), recipient...)
+	wrapKey, err := hkdf.Key(sha256.New, shared, salt, x25519Label, chacha20poly1305.KeySize)
+	if err != nil {
+		return nil, err
+	}
+	return chacha20poly1305.New(wrapKey)
 }
 
 func newX25519Unwrapper(secret []byte) (*x25519Unwrapper, error) {
@@ -102,13 +109,7 @@ func (x *x25519Unwrapper) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 		if err != nil {
 			return nil, errors.New("invalid X25519 recipient block") // low-order point
 		}
-		salt := make([]byte, 0, 64)
-		salt = append(append(salt, eph...), x.pub...)
-		wrapKey, err := hkdf.Key(sha256.New, shared, salt, x25519Label, chacha20poly1305.KeySize)
-		if err != nil {
-			return nil, err
-		}
-		aead, err := chacha20poly1305.New(wrapKey)
+		aead, err := x25519StanzaAEAD(shared, eph, x.pub)
 		if err != nil {
 			return nil, err
 		}
