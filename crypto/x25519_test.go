@@ -5,6 +5,7 @@ import (
 	"crypto/ecdh"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"filippo.io/age"
@@ -119,4 +120,32 @@ func mustPub(t *testing.T, b []byte) *ecdh.PublicKey {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// FuzzNativeRecipient: the cached parse of a native recipient accepts an
+// X25519 recipient exactly when age does, and then holds its key; it never
+// panics on anything else.
+func FuzzNativeRecipient(f *testing.F) {
+	a, _ := age.GenerateX25519Identity()
+	for _, seed := range []string{
+		a.Recipient().String(), strings.ToUpper(a.Recipient().String()), "age1", "age1qqqqqq",
+		"age1yubikey1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq", "ssh-ed25519 AAAA", "age1pq1xyz", "",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := parseNative(s)
+		stock, stockErr := age.ParseX25519Recipient(s)
+		w, isX := r.(*x25519Wrapper)
+		if (stockErr == nil) != (err == nil && isX) {
+			t.Fatalf("age: %v; ours: %T, %v", stockErr, r, err)
+		}
+		if isX && err == nil {
+			want := stock.String()
+			_, pub, _ := decodeBech32(want)
+			if !bytes.Equal(w.pub.Bytes(), pub) {
+				t.Fatalf("key %x, age's %x", w.pub.Bytes(), pub)
+			}
+		}
+	})
 }
