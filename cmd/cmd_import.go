@@ -158,22 +158,29 @@ func importAction(t *terminal, parse func([]byte) ([]format.DotenvPair, []format
 			return err
 		}
 		progress := t.progress("importing")
-		for i, it := range plan {
-			env := it.env
-			h, err := v.Set(it.name, it.value, vault.SetOptions{Env: &env})
-			if err != nil {
-				if i > 0 {
-					return fmt.Errorf("%w (%d of %d secrets were imported before this one; fix it and run again with --force)", err, i, len(plan))
+		// One lock for the whole import; each secret is still its own entry.
+		err = v.Hold(func() error {
+			for i, it := range plan {
+				env := it.env
+				h, err := v.Set(it.name, it.value, vault.SetOptions{Env: &env})
+				if err != nil {
+					if i > 0 {
+						return fmt.Errorf("%w (%d of %d secrets were imported before this one; fix it and run again with --force)", err, i, len(plan))
+					}
+					return err
 				}
-				return err
+				if progress != nil && t.stdoutTTY {
+					fmt.Fprint(t.stderr, "\r\x1b[K") // clear the progress line first
+				}
+				fmt.Fprintf(t.stdout, "imported %s as %s (version %d)\n", it.key, h.Name, h.Version)
+				if progress != nil {
+					progress(i+1, len(plan))
+				}
 			}
-			if progress != nil && t.stdoutTTY {
-				fmt.Fprint(t.stderr, "\r\x1b[K") // clear the progress line first
-			}
-			fmt.Fprintf(t.stdout, "imported %s as %s (version %d)\n", it.key, h.Name, h.Version)
-			if progress != nil {
-				progress(i+1, len(plan))
-			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		t.note("imported %d %s from %s", len(plan), importPlural(len(plan), "secret", "secrets"), importSourceName(file))
 		if file != "-" && len(plan) > 0 {

@@ -28,8 +28,15 @@ type change struct {
 }
 
 // withLock runs fn holding the vault's lock, after re-reading the policy so
-// that fn decides on the state it will change.
+// that fn decides on the state it will change. Inside Hold the lock is
+// already held, and the verified state is saved when Hold ends.
 func (v *Vault) withLock(fn func() error) error {
+	if v.holding {
+		if err := v.loadPolicy(); err != nil {
+			return err
+		}
+		return fn()
+	}
 	unlock, err := v.lock()
 	if err != nil {
 		return err
@@ -40,6 +47,21 @@ func (v *Vault) withLock(fn func() error) error {
 	}
 	defer v.saveState()
 	return fn()
+}
+
+// Hold runs fn, which makes many writes (an import), holding the vault's
+// lock throughout: each write is still its own verified, signed and synced
+// change, but no other tresor interleaves, and this clone's verified state
+// is written once at the end instead of after every write.
+func (v *Vault) Hold(fn func() error) error {
+	if v.holding {
+		return fn()
+	}
+	return v.withLock(func() error {
+		v.holding = true
+		defer func() { v.holding = false }()
+		return fn()
+	})
 }
 
 // lock takes the vault's lock and returns what releases it.

@@ -40,6 +40,8 @@ type Vault struct {
 	mem      *verifiedState
 	memStamp string
 	unsaved  *verifiedState
+	// holding: Hold holds the lock, so withLock takes it no more.
+	holding bool
 	// readOnly: the checkout cannot be written (see checkLocked), so
 	// nothing is recorded in this clone's state.
 	readOnly bool
