@@ -18,7 +18,8 @@ func demoCommand(t *terminal) *cli.Command {
 		Usage: "walk through tresor in a throwaway vault",
 		Description: `Creates a vault in a temporary directory with two throwaway identities (no
 keyring, nothing outside the directory), and shows init, set, get, adding a
-member, re-encrypting and reading as that member. Removes everything after.
+member, re-encrypting and reading as that member, then removing them: what
+they could have kept, status, and a rotation. Removes everything after.
 
 Examples:
    tresor demo
@@ -74,7 +75,8 @@ func runDemo(t *terminal, dir string) error {
 	step("set prod/db/password --generate --env DATABASE_PASSWORD", "a random 32-character value, encrypted to the readers the policy names")
 	g, _ := format.ParseGenerator("")
 	env := "DATABASE_PASSWORD"
-	h, err := v.Set("prod/db/password", crypto.RandomValue(g), vault.SetOptions{Env: &env})
+	// --generate keeps the generator in the header, for tresor rotate.
+	h, err := v.Set("prod/db/password", crypto.RandomValue(g), vault.SetOptions{Env: &env, Rotation: vault.RotationOptions{Generator: &g}})
 	if err != nil {
 		return err
 	}
@@ -135,6 +137,46 @@ func runDemo(t *terminal, dir string) error {
 	}
 	for _, r := range rep.Rules {
 		fmt.Fprintf(w, "rule %d: %s  read: %s  write: %s  secrets: %s\n", r.Index, r.Path, joinNames(r.Readers), joinNames(r.Writers), joinNames(r.Secrets))
+	}
+
+	step("member rm bob", "bob leaves: alice re-encrypts without him, and learns what he could have kept")
+	if err := v.MemberRemove("bob"); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "removed member bob")
+	report := *t
+	report.stderr = w // the report goes where the rest of the demo goes
+	if err := printRevocation(&report, v.Revocation(), false); err != nil {
+		return err
+	}
+
+	step("status", "what needs doing; a CI job fails on it with --fail-on exposed")
+	st, err := v.Status(vault.StatusOptions{})
+	if err != nil {
+		return err
+	}
+	var due []vault.SecretStatus
+	for _, s := range st.Secrets {
+		if !s.OK() {
+			due = append(due, s)
+		}
+	}
+	if err := printStatusTable(w, false, st.At, due); err != nil {
+		return err
+	}
+
+	step("rotate --due", "a new value from the generator kept in the header; bob's copy is worthless now")
+	rot, err := v.Rotate("prod/db/password", vault.RotateOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "rotated %s (version %d)\n", rot.Name, rot.Version)
+
+	step("get prod/db/password   (as bob)", "bob is no longer a member")
+	if _, _, err := bobVault.Get("prod/db/password"); err != nil {
+		fmt.Fprintf(w, "tresor: error: %v\n", err)
+	} else {
+		return fmt.Errorf("demo: bob read the secret after his removal")
 	}
 
 	fmt.Fprintf(w, "\nthe vault on disk:\n")
