@@ -143,6 +143,10 @@ func runRotate(c *cli.Context, t *terminal, o rotateOptions) error {
 		if !o.json {
 			fmt.Fprintln(t.stdout, describeRotation(*res))
 		}
+		if res.Exposed != "" && res.Done == "resumed" {
+			t.note("warning: the value %s now holds was pending while readers changed, and is already exposed (%s)", res.Name, res.Exposed)
+			t.note("hint: rotate it again, now: tresor rotate %s", res.Name)
+		}
 	}
 	if o.json {
 		if err := printJSON(t.stdout, struct {

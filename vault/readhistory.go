@@ -325,3 +325,66 @@ func (l *lineage) newValue(e *format.SignedEntry, at *chainClock) {
 		}
 	}
 }
+
+// pendingValueReaders returns who could read the value a rotation of name
+// holds pending: the readers and authors of every file of name written
+// since the rotation started (each file carries the pending value beside
+// the current one), following moves. A write whose right was revoked still
+// counts for what its readers could see; only standing entries start, end
+// or move a rotation. Nil when the journal has no rotation of name pending.
+func (v *Vault) pendingValueReaders(name string) ([]string, error) {
+	steps, err := v.readHistory()
+	if err != nil {
+		return nil, err
+	}
+	return pendingReadersIn(steps, name), nil
+}
+
+// pendingReadersIn is pendingValueReaders over steps in journal order.
+func pendingReadersIn(steps []historyStep, name string) []string {
+	pending := map[string]map[string]bool{} // by the secret's name at the time
+	for _, s := range steps {
+		e := s.entry
+		if s.stands {
+			change := ""
+			if e.Details != nil {
+				change = e.Details.Change
+			}
+			switch e.Action {
+			case format.ActionRotate:
+				if change == RotationStarted {
+					pending[e.Target] = map[string]bool{}
+				} else {
+					delete(pending, e.Target) // finished, aborted, or one step
+				}
+			case format.ActionSet, format.ActionRemove:
+				delete(pending, e.Target)
+			case format.ActionMove:
+				if e.Details != nil {
+					if set, ok := pending[e.Details.From]; ok {
+						delete(pending, e.Details.From)
+						pending[e.Target] = set
+					}
+				}
+			}
+		}
+		for n, readers := range s.readers {
+			if set, ok := pending[n]; ok {
+				set[e.Actor] = true
+				for _, m := range readers {
+					set[m] = true
+				}
+			}
+		}
+	}
+	set, ok := pending[name]
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(set))
+	for m := range set {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}

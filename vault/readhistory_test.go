@@ -2,6 +2,7 @@ package vault
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/tresor-dev/tresor/format"
@@ -114,6 +115,35 @@ func TestHistoryReusedMemberName(t *testing.T) {
 	checkExposures(t, k, "bob",
 		Exposure{Secret: "db", Versions: []int{1}, Current: true},
 		Exposure{Secret: "other", Versions: []int{1}, Current: true})
+}
+
+// Who could read a pending value: the readers and authors of every file
+// written since the rotation started, through a move; nobody once it ends.
+func TestPendingReaders(t *testing.T) {
+	h := newHistory()
+	h.set("db", 1, "alice", "bob")
+	h.rotate("db", 2, RotationStarted, "alice", "bob")
+	h.add(nil, true, "carol", format.ActionMove, "db2", &format.Details{Version: 3, From: "db"}, "alice", "dave")
+	h.reencrypt("db2", "alice")
+	if got, want := pendingReadersIn(h.steps, "db2"), []string{"alice", "bob", "carol", "dave"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("pending readers of db2 = %v, want %v", got, want)
+	}
+	if got := pendingReadersIn(h.steps, "db"); got != nil {
+		t.Errorf("db moved away, yet pending readers %v", got)
+	}
+	// A revoked write still let its readers see; it ends nothing.
+	h.add(nil, false, "eve", format.ActionRotate, "db2", &format.Details{Version: 5, Change: RotationAborted}, "eve")
+	if got := pendingReadersIn(h.steps, "db2"); !slices.Contains(got, "eve") {
+		t.Errorf("a revoked write's reader is missing: %v", got)
+	}
+	h.rotate("db2", 6, RotationFinished, "alice")
+	if got := pendingReadersIn(h.steps, "db2"); got != nil {
+		t.Errorf("after the rotation finished: %v", got)
+	}
+	// A rotation that never started has no pending readers.
+	if got := pendingReadersIn(h.steps, "nothing"); got != nil {
+		t.Errorf("pending readers of an unknown secret: %v", got)
+	}
 }
 
 func TestHistoryMoveAndRemove(t *testing.T) {

@@ -39,6 +39,10 @@ type RotateResult struct {
 	Rotator string `json:"rotator,omitempty"`
 	// Done is "rotated", "resumed" or "aborted".
 	Done string `json:"done"`
+	// Exposed is set when the value made current is already exposed: a
+	// resumed rotation whose pending value a member who lost access could
+	// read.
+	Exposed string `json:"exposed,omitempty"`
 }
 
 // A RotationPlan is how a secret would be rotated: where its new value
@@ -380,10 +384,26 @@ func (r *rotation) finish(prep *preparedRotator, pendingValue []byte, done strin
 	}
 	h := r.next()
 	r.newValue(&h)
+	if done == "resumed" {
+		// Since the rotation started, files holding the pending value may
+		// have been readable by members who cannot read the new file (a
+		// member removed meanwhile): they know the value that becomes
+		// current, so it is exposed from the start. (Without resuming, the
+		// lock is held from start to finish and the readers cannot change.)
+		knew, err := r.v.pendingValueReaders(name)
+		if err != nil {
+			return nil, err
+		}
+		markLostReaders(&h, knew, r.v.Policy.ReadersOf(name), r.v.Policy, r.v.timeNow())
+	}
 	if err := r.write(h, format.Payload{Value: pendingValue, Previous: r.vals.Value}, RotationFinished); err != nil {
 		return nil, err
 	}
-	return &RotateResult{Name: name, Version: r.old.Header.Version, Rotator: prep.name, Done: done}, nil
+	res := &RotateResult{Name: name, Version: r.old.Header.Version, Rotator: prep.name, Done: done}
+	if h.Rotation != nil {
+		res.Exposed = h.Rotation.Exposed
+	}
+	return res, nil
 }
 
 // abort drops the pending value; the current one stays.
