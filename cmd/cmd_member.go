@@ -117,6 +117,7 @@ Examples:
 						return err
 					}
 					defer v.Close()
+					v.OnRevocationProgress(t.progress("re-encrypting"))
 					if err := v.MemberRemove(name); err != nil {
 						return err
 					}

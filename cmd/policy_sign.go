@@ -39,6 +39,7 @@ func signPolicyChange(t *terminal, v *vault.Vault, prop *vault.PolicyProposal, s
 			return hintedf("git checkout -- "+vault.DirName+"/policy.yaml discards the unsigned edits", "not confirmed; nothing was signed")
 		}
 	}
+	v.OnRevocationProgress(t.progress("re-encrypting"))
 	if err := v.ApplyPolicyProposal(prop, summary); err != nil {
 		return err
 	}

@@ -69,6 +69,11 @@ func (r *Revocation) Rotate() []string {
 // readers who lost access, or nil when it took none.
 func (v *Vault) Revocation() *Revocation { return v.revocation }
 
+// OnRevocationProgress sets what a policy change that takes read access
+// (member rm, policy apply) tells of its re-encryption: done of total
+// secrets, called after each one; nil tells nothing.
+func (v *Vault) OnRevocationProgress(fn func(done, total int)) { v.revocationProgress = fn }
+
 // commitPolicy records next (marshalled as b) as the policy, under the
 // lock changePolicy holds. When next takes read access from anyone, the
 // re-encryption is prepared first (a failure then writes nothing), then
@@ -100,7 +105,7 @@ func (v *Vault) commitPolicy(st *verifiedState, actor, summary string, next *for
 			}
 			var err error
 			if err = v.renewReadKeys(changed); err == nil {
-				files, reasons, err = v.reencryptAll(names, st, actor, false, nil)
+				files, reasons, err = v.reencryptAll(names, st, actor, false, v.revocationProgress)
 			}
 			if err != nil {
 				restore()

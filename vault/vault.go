@@ -68,8 +68,10 @@ type Vault struct {
 	policyUsed     string
 	warnedEdits    bool
 	replacingEdits string
-	// revocation is what the last policy change took and did (revoke.go).
-	revocation *Revocation
+	// revocation is what the last policy change took and did (revoke.go);
+	// revocationProgress is told how far its re-encryption has got.
+	revocation         *Revocation
+	revocationProgress func(done, total int)
 }
 
 // Options configure how a vault is opened.
