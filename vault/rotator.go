@@ -148,13 +148,19 @@ func checkPinned(rname string, spec format.Rotator, path, top, realTop string, i
 		}
 		return nil // not a file: an ordinary argument
 	}
-	fi, err := os.Stat(real)
-	if err != nil || !fi.Mode().IsRegular() {
-		return nil
-	}
 	inRepo = inRepo || within(real, top) || within(real, realTop)
 	if !inRepo {
 		return nil // outside the repository: installed by someone with access to this machine
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return problemf(ErrVerify, "restore it with git", "rotator %s: %s in the repository cannot be read: %v", rname, rel(path, top), unwrapPath(err))
+	}
+	if !fi.Mode().IsRegular() {
+		// A directory cannot be hashed, and interpreters run one
+		// (python3 DIR runs DIR/__main__.py): a push would choose the code.
+		return problemf(ErrVerify, "a rotator runs a program or script file that the policy pins; restore the file with git",
+			"rotator %s: %s in the repository is not a regular file (a directory?), so it cannot be pinned; nothing was written or run", rname, rel(path, top))
 	}
 	what, file := rel(path, top), rel(path, top)
 	if real != path {
@@ -235,7 +241,9 @@ func (p *preparedRotator) run(secret string, newValue, current []byte, out io.Wr
 	cmd.Dir = p.dir
 	cmd.Stdin = bytes.NewReader(newValue)
 	cmd.Stdout, cmd.Stderr = out, out
-	env := append(os.Environ(), "TRESOR_ROTATE_SECRET="+secret)
+	// The rotator gets no tresor identity: it needs none, and a key in its
+	// environment would be one print away from a log.
+	env := append(withoutIdentity(os.Environ()), "TRESOR_ROTATE_SECRET="+secret)
 	if p.spec.CurrentEnv != "" {
 		env = append(env, p.spec.CurrentEnv+"="+string(current))
 	}
@@ -310,4 +318,16 @@ func (v *Vault) warnUnboundRotators(p *format.Policy) {
 	for _, name := range names {
 		v.warn(fmt.Sprintf("rotator %s has no paths, so a writer of any secret may name it; limit it to the secrets it rotates with paths: [GLOB, ...] (docs/rotation.md, \"Writing a rotator\")", name))
 	}
+}
+
+// withoutIdentity is env without the variables that carry tresor's
+// identity.
+func withoutIdentity(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "TRESOR_IDENTITY=") && !strings.HasPrefix(kv, "TRESOR_IDENTITY_FILE=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
