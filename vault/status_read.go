@@ -73,7 +73,7 @@ func (v *Vault) Status(opts StatusOptions) (*StatusReport, error) {
 		switch {
 		case h.err != nil:
 			rep.Secrets = append(rep.Secrets, SecretStatus{Name: h.name, Conditions: []StatusCondition{StatusUnverified}, Problem: h.err.Error()})
-		case h.header != nil:
+		default:
 			rep.Secrets = append(rep.Secrets, evaluateSecret(h.header, p, clock, canSign))
 		}
 	}
@@ -82,7 +82,7 @@ func (v *Vault) Status(opts StatusOptions) (*StatusReport, error) {
 }
 
 // A statusHeader is one secret file's checked header, or why it could not
-// be trusted. Both are nil for a secret a concurrent branch removed.
+// be trusted.
 type statusHeader struct {
 	name   string
 	header *format.SecretHeader
@@ -101,26 +101,22 @@ func (v *Vault) readStatusHeaders(names []string, st *verifiedState) []statusHea
 }
 
 func (v *Vault) readStatusHeader(files *secretReader, name string, buf *[]byte, st *verifiedState) statusHeader {
-	versions := st.conflictOf(name)
+	if st.conflictOf(name) != nil {
+		// Concurrent versions from merged branches (or a change that does
+		// not stand): which header holds is not decided until a writer
+		// resolves it, and whoever pushes chooses the one in the work
+		// tree, so none is believed. Reads refuse it alike.
+		return statusHeader{name: name, err: st.checkFileHash(name, "")}
+	}
 	b, err := files.read(secretPath(name), buf)
 	if errors.Is(err, fs.ErrNotExist) {
-		if slices.Contains(versions, "") {
-			return statusHeader{name: name} // a concurrent branch removed it
-		}
 		return statusHeader{name: name, err: problemf(ErrVerify, "", "%s is missing, but the journal records it and no entry removed it", secretPath(name))}
 	}
 	if err != nil {
 		return statusHeader{name: name, err: err}
 	}
 	sum := sha256.Sum256(b)
-	hash := "sha256:" + hex.EncodeToString(sum[:])
-	if versions != nil {
-		// Concurrent versions from merged branches: the file must be one
-		// of them (tresor resolve chooses which stands).
-		if !slices.Contains(versions, hash) {
-			return statusHeader{name: name, err: problemf(ErrVerify, "", "the file of %s in the work tree is none of its concurrent versions", name)}
-		}
-	} else if err := st.checkFileHash(name, hash); err != nil {
+	if err := st.checkFileHash(name, "sha256:"+hex.EncodeToString(sum[:])); err != nil {
 		return statusHeader{name: name, err: err}
 	}
 	sf, err := parseSecretFileOf(name, b)

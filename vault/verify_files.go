@@ -193,14 +193,31 @@ func (vr *verification) checkPolicyFile() {
 		rep.expected[policyFileName] = want
 	default:
 		st.policyConflict = true
-		ok := false
-		for _, c := range cands {
-			if crypto.FileHash(b) == c.entry.File {
-				ok, want = true, c.entry.File
+		// Only a policy that stands can be the one tresor works under: a
+		// change that revocation set aside never is, whatever policy.yaml
+		// holds (its author may have merged it back in).
+		h, ok := crypto.FileHash(b), false
+		for _, p := range vr.policyFrontier {
+			if h == p.node.entry.File {
+				ok, want = true, h
 			}
 		}
-		if !ok {
-			vr.add(CheckFiles, "", policyFileName, "policy.yaml is none of the competing policies (%s; edited by hand?)", nodeFiles(cands))
+		switch {
+		case ok:
+		case len(vr.policyFrontier) == 1:
+			// One policy stands: policy.yaml is an edit of it (a set-aside
+			// policy checked out is one), never in force.
+			f := unsignedEditsFinding(cands[0].file)
+			for _, a := range vr.policyAside {
+				if h == a.entry.File {
+					f.Message = fmt.Sprintf("policy.yaml holds %s's policy change journal/%s, which does not come into force; tresor goes on under the policy that stands, and an admin who wants that change applies it anew (tresor policy apply shows the difference)", a.entry.Actor, a.file)
+				}
+			}
+			rep.Findings = append(rep.Findings, f)
+			st.policyFile, st.policyEntry = h, cands[0].file
+			st.signed = vr.policyFrontier[0].policy
+		default:
+			vr.add(CheckFiles, "", policyFileName, "policy.yaml is none of the competing policies that stand (%s; edited by hand, or a policy change that does not come into force?)", nodeFiles(cands[:len(vr.policyFrontier)]))
 		}
 	}
 	st.policy = want
