@@ -161,7 +161,7 @@ func formatFinding(f scan.Finding) string {
 	if f.Fingerprint != "" {
 		line += " [" + f.Fingerprint + "]"
 	}
-	return line
+	return safeText(line)
 }
 
 // scanValues finds the vault and reads the values the identity can read.

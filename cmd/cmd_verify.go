@@ -94,6 +94,6 @@ func verifyFailed(n int) error {
 // printFindings prints one line per verification failure.
 func printFindings(t *terminal, findings []vault.Finding) {
 	for _, f := range findings {
-		fmt.Fprintf(t.stdout, "%s [check %d] %s\n", t.paint(red, "FAIL"), f.Check, f)
+		fmt.Fprintf(t.stdout, "%s [check %d] %s\n", t.paint(red, "FAIL"), f.Check, safeText(f.String()))
 	}
 }

@@ -135,9 +135,11 @@ func reportError(t *terminal, err error) int {
 	return code
 }
 
+// oneLine is s on one line (line breaks become spaces) with any other
+// control character escaped (safeText).
 func oneLine(s string) string {
 	s = strings.ReplaceAll(s, "\r", " ")
-	return strings.ReplaceAll(s, "\n", " ")
+	return safeText(strings.ReplaceAll(s, "\n", " "))
 }
 
 func newApp(t *terminal) *cli.App {

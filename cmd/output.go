@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 )
 
 // printJSON writes v as indented JSON: the --json output of every command.
@@ -29,3 +30,25 @@ func newTable(w io.Writer, header ...string) *table {
 func (t *table) row(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
 
 func (t *table) flush() error { return t.tw.Flush() }
+
+// safeText is s with every control character (an escape sequence or a
+// line break in a file name a push chose) written as a visible escape
+// (\x1b, \n), so that nothing printed can recolour, move or forge lines of
+// the user's terminal or CI log.
+func safeText(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unicode.IsControl(r):
+			b.WriteRune(r)
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}

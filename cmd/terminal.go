@@ -140,5 +140,5 @@ func testProgressDelay(d time.Duration) time.Duration {
 
 // note prints a one-line remark on stderr.
 func (t *terminal) note(format string, args ...any) {
-	fmt.Fprintf(t.stderr, "tresor: "+format+"\n", args...)
+	fmt.Fprintf(t.stderr, "tresor: %s\n", safeText(fmt.Sprintf(format, args...)))
 }
