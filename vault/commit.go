@@ -123,6 +123,22 @@ func (v *Vault) readRecordedSecret(name string, st *verifiedState) (*format.Secr
 	return v.readCheckedSecret(name, st)
 }
 
+// settledSecret reads the file of secret name for a write that keeps
+// something of it (its value or its metadata: rotate, meta, mv), as the
+// verified journal records it. A secret with concurrent versions is
+// refused until a writer resolves it: one of them may be a write that does
+// not stand, which such a write would otherwise sign again as current.
+func (v *Vault) settledSecret(name string, st *verifiedState) (*format.SecretFile, error) {
+	if st.conflictOf(name) != nil {
+		return nil, problemf(ErrVerify, "record which version stands first: tresor resolve "+name,
+			"%s has concurrent versions from merged branches", name)
+	}
+	if _, ok := st.secrets[name]; !ok {
+		return nil, noSuchSecret(name, st)
+	}
+	return v.readCheckedSecret(name, st)
+}
+
 // actor returns the member name of the current identity, checking that its
 // signing key is the member's.
 func (v *Vault) actor() (string, error) {

@@ -49,14 +49,7 @@ func (v *Vault) verifiedHeaderOf(name string) (*format.SecretFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	sf, err := v.readRecordedSecret(name, st)
-	if err != nil {
-		return nil, err
-	}
-	if sf == nil {
-		return nil, noSuchSecret(name, st)
-	}
-	return sf, nil
+	return v.settledSecret(name, st)
 }
 
 // SecretMetadata returns the header of secret name as the verified journal
@@ -107,16 +100,9 @@ func (v *Vault) Meta(name string, o MetaOptions) (*Secret, bool, error) {
 		if err != nil {
 			return err
 		}
-		if st.conflictOf(name) != nil {
-			return problemf(ErrVerify, "record which version stands first: tresor resolve "+name,
-				"%s has concurrent versions from merged branches", name)
-		}
-		old, err := v.readRecordedSecret(name, st)
+		old, err := v.settledSecret(name, st)
 		if err != nil {
 			return err
-		}
-		if old == nil {
-			return noSuchSecret(name, st)
 		}
 		now := v.timeNow()
 		rot, err := v.applyRotation(name, old.Header.Rotation, o.RotationOptions, now)

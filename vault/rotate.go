@@ -151,12 +151,9 @@ func (v *Vault) Rotate(name string, opts RotateOptions) (*RotateResult, error) {
 		if err != nil {
 			return err
 		}
-		old, err := v.readRecordedSecret(name, st)
+		old, err := v.settledSecret(name, st)
 		if err != nil {
 			return err
-		}
-		if old == nil {
-			return noSuchSecret(name, st)
 		}
 		vals, err := v.openPayload(old)
 		if errors.Is(err, ErrNoAccess) {

@@ -519,10 +519,7 @@ func (v *Vault) Move(from, to string) (*Moved, error) {
 		if _, err := v.writerOf(to); err != nil {
 			return err
 		}
-		if _, ok := st.secrets[from]; !ok && st.conflictOf(from) == nil {
-			return noSuchSecret(from, st)
-		}
-		old, err := v.readCheckedSecret(from, st)
+		old, err := v.settledSecret(from, st)
 		if err != nil {
 			return err
 		}
