@@ -94,10 +94,12 @@ func (e *ExistingIdentityError) Error() string {
 	if e.Recipient == "" {
 		return e.Where + " already holds an identity that could not be compared with this one"
 	}
-	return fmt.Sprintf("%s already holds another identity (%s)", e.Where, shortRecipient(e.Recipient))
+	return fmt.Sprintf("%s already holds another identity (%s)", e.Where, ShortRecipient(e.Recipient))
 }
 
-func shortRecipient(r string) string {
+// ShortRecipient is a recipient cut to its first 20 characters, for
+// messages that name an identity.
+func ShortRecipient(r string) string {
 	if len(r) > 24 {
 		return r[:20] + "…"
 	}

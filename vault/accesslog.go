@@ -1,6 +1,8 @@
 package vault
 
 import (
+	"github.com/tresor-dev/tresor/crypto"
+
 	"os"
 	"strings"
 	"time"
@@ -20,7 +22,7 @@ func (v *Vault) logAccess(what string, names []string) {
 	}
 	// The member by recipient alone: checking the signer as a write does
 	// would derive the signing key, which a read does not need.
-	who := "recipient:" + short(v.identity.Recipient())
+	who := "recipient:" + crypto.ShortRecipient(v.identity.Recipient())
 	for name, m := range v.Policy.Members {
 		if m.Recipient == v.identity.Recipient() {
 			who = name

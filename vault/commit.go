@@ -163,13 +163,6 @@ func (v *Vault) actor() (string, error) {
 	return "", v.notMemberError(ErrDenied)
 }
 
-func short(recipient string) string {
-	if len(recipient) > 24 {
-		return recipient[:20] + "…"
-	}
-	return recipient
-}
-
 // signer returns the actor and checks it may sign entries at all.
 func (v *Vault) signer() (string, error) {
 	actor, err := v.actor()

@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"slices"
 	"sort"
 )
 
@@ -29,5 +28,5 @@ func (v *Vault) CompletionMemberNames() []string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return slices.Compact(names)
+	return names
 }

@@ -1,5 +1,7 @@
 package vault
 
+import "github.com/tresor-dev/tresor/crypto"
+
 // A non-member (a newcomer whose card no admin has added yet, or someone
 // using the wrong key) gets the same message from every command: reads
 // (get, edit, exec, env) with exit 4 as any identity that cannot decrypt,
@@ -13,7 +15,7 @@ const NotMemberHint = "send what tresor whoami --card prints to an admin of this
 // notMemberError says that the current identity is no member of the vault;
 // class is ErrNoAccess for reads and ErrDenied for writes.
 func (v *Vault) notMemberError(class error) error {
-	return problemf(class, NotMemberHint, "your identity (%s) is not a member of this vault", short(v.identity.Recipient()))
+	return problemf(class, NotMemberHint, "your identity (%s) is not a member of this vault", crypto.ShortRecipient(v.identity.Recipient()))
 }
 
 // isNonMember reports whether the policy names no member with this

@@ -95,8 +95,7 @@ func (v *Vault) SignedPolicy() (p *format.Policy, edits bool, err error) {
 
 // checkNoUnsignedEdits refuses a policy change that would overwrite
 // unsigned edits of policy.yaml without the admin having seen them: only a
-// proposal made from the working copy (ProposePolicy with fromWorkingCopy)
-// replaces them.
+// proposal that showed them (ProposePolicy, ReplacesEdits) replaces them.
 func (v *Vault) checkNoUnsignedEdits(st *verifiedState) error {
 	if v.policyHash == st.policy || v.policyHash == v.replacingEdits {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tresor-dev/tresor/crypto"
 	"github.com/tresor-dev/tresor/format"
@@ -298,17 +299,8 @@ func joinReasons(parts []string, max int) string {
 	}
 	s := parts[0]
 	for len(s) > max-len("…") {
-		_, size := lastRune(s)
+		_, size := utf8.DecodeLastRuneInString(s)
 		s = s[:len(s)-size]
 	}
 	return s + "…"
-}
-
-func lastRune(s string) (rune, int) {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i]&0xC0 != 0x80 {
-			return rune(s[i]), len(s) - i
-		}
-	}
-	return 0, 1
 }

@@ -404,7 +404,7 @@ func (v *Vault) notReaderError(h format.SecretHeader) error {
 		return v.notMemberError(ErrNoAccess)
 	}
 	return problemf(ErrNoAccess, "readers are "+joinOrNone(h.Readers)+"; ask an admin, or use another identity (--identity)",
-		"your identity (%s) is not a reader of %s", short(v.identity.Recipient()), h.Name)
+		"your identity (%s) is not a reader of %s", crypto.ShortRecipient(v.identity.Recipient()), h.Name)
 }
 
 // listedReader reports whether the current identity is the member of one of

@@ -298,8 +298,7 @@ func sortStatuses(list []SecretStatus) {
 
 // A StatusReport is tresor status's answer.
 type StatusReport struct {
-	At     time.Time
-	Within time.Duration
+	At time.Time
 	// Secrets are all the secrets under the prefix, most urgent first (ok
 	// ones last).
 	Secrets []SecretStatus

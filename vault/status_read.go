@@ -68,7 +68,7 @@ func (v *Vault) Status(opts StatusOptions) (*StatusReport, error) {
 	}
 	canSign := func(m string) bool { return signers[m] }
 
-	rep := &StatusReport{At: clock.at, Within: clock.within, Secrets: make([]SecretStatus, 0, len(names))}
+	rep := &StatusReport{At: clock.at, Secrets: make([]SecretStatus, 0, len(names))}
 	for _, h := range v.readStatusHeaders(names, st) {
 		switch {
 		case h.err != nil:

@@ -29,7 +29,7 @@ func (v *Vault) privateKeyFindings() (findings []Finding, note string) {
 	}
 	out, err := Git(top, nil, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
 	if err != nil {
-		return nil, "the work tree was not searched for private keys: " + oneLineErr(err)
+		return nil, "the work tree was not searched for private keys: " + firstLine(err.Error())
 	}
 	vaultRel, _ := filepath.Rel(top, v.Dir)
 	vaultRel = filepath.ToSlash(vaultRel) + "/"
@@ -98,12 +98,4 @@ func keyKindName(kind string) string {
 		return "an OpenSSH"
 	}
 	return "a PEM"
-}
-
-func oneLineErr(err error) string {
-	s := err.Error()
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
 }
