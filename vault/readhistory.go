@@ -102,21 +102,7 @@ func (v *Vault) readHistory() ([]historyStep, error) {
 		return nil, err
 	}
 	vr.linkClocks()
-	setAside := map[*vnode]*policyNode{}
-	for {
-		vr.judge(setAside, nil)
-		vr.revoked = vr.revocations()
-		more := false
-		for n, by := range vr.revoked {
-			if n.entry.Action == format.ActionPolicy && setAside[n] == nil {
-				setAside[n] = by
-				more = true
-			}
-		}
-		if !more {
-			break
-		}
-	}
+	vr.settle(nil)
 	steps := make([]historyStep, 0, len(vr.nodes))
 	for _, n := range vr.nodes {
 		if n.broken || n.policy == nil {

@@ -20,36 +20,42 @@ import (
 // an entry whose right a concurrent policy change took away does not stand
 // (see revocations). Signatures are checked by workers meanwhile;
 // finishSignatures collects their verdicts.
-func (vr *verification) replay() {
-	vr.linkClocks()
-	sigs := vr.startSignatureWorkers()
+// settle judges every entry under the policy in force at it until no
+// more policy changes are set aside: a policy change that was itself
+// revoked never comes into force, so everything is judged again without
+// it (each round sets aside at least one more, so this ends). It sets
+// vr.revoked and vr.setAside and returns the last round's findings. send,
+// when not nil, gets the entries of the first round for their signatures
+// to be checked meanwhile; a later round changes keys only where a policy
+// change was set aside.
+func (vr *verification) settle(send func(*vnode)) []Finding {
 	setAside := map[*vnode]*policyNode{}
 	for round := 0; ; round++ {
-		var send func(*vnode)
-		if round == 0 {
-			// Signatures are checked while the replay goes on (it is
-			// sequential and would leave a core idle). A later round
-			// changes keys only where a policy change was set aside.
-			send = sigs.send
+		if round > 0 {
+			send = nil
 		}
 		findings := vr.judge(setAside, send)
 		vr.revoked = vr.revocations()
 		more := false
 		for n, by := range vr.revoked {
 			if n.entry.Action == format.ActionPolicy && setAside[n] == nil {
-				// A policy change that was itself revoked never comes into
-				// force: judge everything again without it. (Each round
-				// sets aside at least one more, so this ends.)
 				setAside[n] = by
 				more = true
 			}
 		}
 		if !more {
-			vr.rep.Findings = append(vr.rep.Findings, findings...)
-			break
+			vr.setAside = setAside
+			return findings
 		}
 	}
-	vr.setAside = setAside
+}
+
+func (vr *verification) replay() {
+	vr.linkClocks()
+	sigs := vr.startSignatureWorkers()
+	// Signatures are checked while the replay goes on (it is sequential
+	// and would leave a core idle).
+	vr.rep.Findings = append(vr.rep.Findings, vr.settle(sigs.send)...)
 	for _, n := range vr.nodes {
 		if n.key != nil && !n.known {
 			vr.signed = append(vr.signed, n)
