@@ -109,7 +109,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(t.stderr, statusSummary(rep, opts.At.IsZero()))
+			t.note("%s", rep.Summary(opts.At.IsZero()))
 			if err := rep.Unverified(); err != nil {
 				return err
 			}
@@ -124,45 +124,6 @@ func failOnNames() string {
 		names = append(names, c.String())
 	}
 	return strings.Join(names, ",")
-}
-
-// statusSummary is the stderr line: how many secrets, how many in each
-// state that holds, how many are ok.
-func statusSummary(rep *vault.StatusReport, now bool) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "tresor: %d %s", len(rep.Secrets), pluralWord(len(rep.Secrets), "secret", "secrets"))
-	if !now {
-		fmt.Fprintf(&b, " at %s", rep.At.Format(time.RFC3339))
-	}
-	b.WriteString(":")
-	for _, c := range append([]vault.StatusCondition{vault.StatusUnverified}, vault.FailOnConditions()...) {
-		if n := rep.Count(c); n > 0 {
-			fmt.Fprintf(&b, " %d %s,", n, summaryWord(c))
-		}
-	}
-	fmt.Fprintf(&b, " %d ok", rep.CountOK())
-	return b.String()
-}
-
-func summaryWord(c vault.StatusCondition) string {
-	switch c {
-	case vault.StatusDue:
-		return "due"
-	case vault.StatusNever:
-		return "never rotated"
-	case vault.StatusPending:
-		return "pending re-encryption"
-	case vault.StatusHalfDone:
-		return "half-done rotation"
-	}
-	return c.String()
-}
-
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // statusRow is one secret as --json prints it: its most urgent state

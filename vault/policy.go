@@ -16,13 +16,9 @@ import (
 func (v *Vault) changePolicy(summary string, mutate func(p *format.Policy) error) error {
 	v.revocation = nil
 	return v.writeLocked(func(st *verifiedState) error {
-		actor, err := v.signer()
+		actor, err := v.admin()
 		if err != nil {
 			return err
-		}
-		if !v.Policy.IsAdmin(actor) {
-			return problemf(ErrDenied, "ask an admin ("+joinOrNone(v.Policy.Expand(v.Policy.Admins))+") to make this change",
-				"member %s is not an admin of this vault", actor)
 		}
 		if err := v.checkNoUnsignedEdits(st); err != nil {
 			return err
@@ -38,6 +34,20 @@ func (v *Vault) changePolicy(summary string, mutate func(p *format.Policy) error
 		// same locked operation (vault/revoke.go).
 		return v.commitPolicy(st, actor, summary, next, next.Marshal())
 	})
+}
+
+// admin returns the current member when the policy makes them an admin
+// who can sign: who may change the policy.
+func (v *Vault) admin() (string, error) {
+	actor, err := v.signer()
+	if err != nil {
+		return "", err
+	}
+	if !v.Policy.IsAdmin(actor) {
+		return "", problemf(ErrDenied, "ask an admin ("+joinOrNone(v.Policy.Expand(v.Policy.Admins))+") to make this change",
+			"member %s is not an admin of this vault", actor)
+	}
+	return actor, nil
 }
 
 // checkPolicy is everything a new policy must satisfy beyond its own

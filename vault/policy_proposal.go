@@ -97,15 +97,8 @@ func (v *Vault) CanChangePolicy() error {
 	if _, err := v.verifiedForRead(); err != nil {
 		return err
 	}
-	actor, err := v.signer()
-	if err != nil {
-		return err
-	}
-	if !v.Policy.IsAdmin(actor) {
-		return problemf(ErrDenied, "ask an admin ("+joinOrNone(v.Policy.Expand(v.Policy.Admins))+") to make this change",
-			"member %s is not an admin of this vault", actor)
-	}
-	return nil
+	_, err := v.admin()
+	return err
 }
 
 // RestoreSignedPolicy writes the signed policy back over policy.yaml when a

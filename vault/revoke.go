@@ -223,26 +223,36 @@ func (v *Vault) pendingReencrypt(name string, st *verifiedState, reason string) 
 		return p
 	}
 	p.Readers = sf.Header.Readers
-	p.CanDo = canReencrypt(v.Policy, name, sf.Header.Readers)
+	p.CanDo = canReencrypt(v.Policy, name, sf.Header.Readers, memberSigns(v.Policy))
 	return p
 }
 
 // canReencrypt are the members who can re-encrypt a secret encrypted to
 // readers: they can decrypt it, may write it (a writer or an admin) and can
-// sign the entry.
-func canReencrypt(p *format.Policy, name string, readers []string) []string {
+// sign the entry (signs, see memberSigns).
+func canReencrypt(p *format.Policy, name string, readers []string, signs func(member string) bool) []string {
 	out := []string{}
 	writers := p.WritersOf(name)
 	for _, r := range readers {
-		m, ok := p.Members[r]
-		if !ok || !p.IsAdmin(r) && !slices.Contains(writers, r) {
+		if _, ok := p.Members[r]; !ok || !p.IsAdmin(r) && !slices.Contains(writers, r) {
 			continue
 		}
-		if _, signs, _ := crypto.SignerOf(m.Recipient, m.Signer); signs {
+		if signs(r) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// memberSigns reports, for each member of p, whether their identity can
+// sign journal entries (an age or ssh-ed25519 key).
+func memberSigns(p *format.Policy) func(member string) bool {
+	signs := make(map[string]bool, len(p.Members))
+	for name, m := range p.Members {
+		_, ok, err := crypto.SignerOf(m.Recipient, m.Signer)
+		signs[name] = ok && err == nil
+	}
+	return func(member string) bool { return signs[member] }
 }
 
 // markLostReaders sets Exposed on a header whose file is re-encrypted from

@@ -217,12 +217,7 @@ func evaluateSecret(h *format.SecretHeader, p *format.Policy, c statusClock, can
 	}
 	if len(s.ReadersToAdd) > 0 || len(s.ReadersToRemove) > 0 {
 		s.Conditions = append(s.Conditions, StatusPending)
-		writers := p.WritersOf(h.Name)
-		for _, m := range h.Readers {
-			if _, member := p.Members[m]; member && (slices.Contains(writers, m) || p.IsAdmin(m)) && canSign(m) {
-				s.CanReencrypt = append(s.CanReencrypt, m)
-			}
-		}
+		s.CanReencrypt = canReencrypt(p, h.Name, h.Readers, canSign)
 	}
 	if !s.PendingSince.IsZero() {
 		s.Conditions = append(s.Conditions, StatusHalfDone)
@@ -358,6 +353,38 @@ func (r *StatusReport) FailOn(failOn []StatusCondition) error {
 	}
 	return problemf(ErrStatus, "tresor status lists them; tresor rotate --due rotates those with a generator or rotator, tresor reencrypt fixes readers",
 		"%d %s %s", n, plural(n, "secret is", "secrets are"), joinOr(held))
+}
+
+// Summary is status's closing line: how many secrets (at the date
+// evaluated, unless now), how many in each state that holds, how many are
+// ok: "3 secrets: 1 exposed, 1 never rotated, 1 ok".
+func (r *StatusReport) Summary(now bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s", len(r.Secrets), plural(len(r.Secrets), "secret", "secrets"))
+	if !now {
+		fmt.Fprintf(&b, " at %s", r.At.Format(time.RFC3339))
+	}
+	b.WriteString(":")
+	for _, c := range append([]StatusCondition{StatusUnverified}, FailOnConditions()...) {
+		if n := r.Count(c); n > 0 {
+			fmt.Fprintf(&b, " %d %s,", n, summaryWord(c))
+		}
+	}
+	fmt.Fprintf(&b, " %d ok", r.CountOK())
+	return b.String()
+}
+
+// summaryWord is how a condition reads after a count in Summary.
+func summaryWord(c StatusCondition) string {
+	switch c {
+	case StatusNever:
+		return "never rotated"
+	case StatusPending:
+		return "pending re-encryption"
+	case StatusHalfDone:
+		return "half-done rotation"
+	}
+	return c.String()
 }
 
 // statusPhrase is how a condition reads after "2 secrets are".

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tresor-dev/tresor/crypto"
 	"github.com/tresor-dev/tresor/format"
 )
 
@@ -61,12 +60,7 @@ func (v *Vault) Status(opts StatusOptions) (*StatusReport, error) {
 	if clock.within == 0 {
 		clock.within = p.ExpiringWithin()
 	}
-	signers := map[string]bool{}
-	for name, m := range p.Members {
-		_, ok, err := crypto.SignerOf(m.Recipient, m.Signer)
-		signers[name] = ok && err == nil
-	}
-	canSign := func(m string) bool { return signers[m] }
+	canSign := memberSigns(p)
 
 	rep := &StatusReport{At: clock.at, Secrets: make([]SecretStatus, 0, len(names))}
 	for _, h := range v.readStatusHeaders(names, st) {
