@@ -21,6 +21,29 @@ func expiredAt(h format.SecretHeader, now time.Time) bool {
 	return r != nil && !r.Expires.IsZero() && !now.Before(r.Expires)
 }
 
+// freshValue records in rot that a new value is current from now (set,
+// rotate): rotated now, no longer exposed, no rotation pending, and no
+// expiry that has already passed (it was the old value's: the new one
+// would be born expired, and refused where the policy blocks expired
+// secrets). It returns a note saying so, for the caller to print once the
+// write is recorded, or "".
+func freshValue(name string, rot *format.Rotation, now time.Time) (note string) {
+	rot.Rotated, rot.Exposed, rot.Pending = now, "", time.Time{}
+	if expiredAt(format.SecretHeader{Rotation: rot}, now) {
+		note = fmt.Sprintf("%s had expired on %s; the new value has no expiry (give it one: tresor meta %s --expires DATE)",
+			name, format.FormatDate(rot.Expires), name)
+		rot.Expires = time.Time{}
+	}
+	return note
+}
+
+// warnNote warns with note unless it is empty.
+func (v *Vault) warnNote(note string) {
+	if note != "" {
+		v.warn(note)
+	}
+}
+
 // checkExpiryAtUse returns a warning for each expired secret among headers,
 // or, when the verified policy blocks expired secrets, an ErrStatus error
 // naming them. The caller holds a verified state (the policy is signed).

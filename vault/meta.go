@@ -2,7 +2,6 @@ package vault
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -164,14 +163,7 @@ func (v *Vault) setRotation(h *format.SecretHeader, old *format.SecretFile, o Ro
 		if rot == nil {
 			rot = &format.Rotation{}
 		}
-		rot.Rotated, rot.Exposed = h.Updated, ""
-		// An expiry that has passed was the old value's: the new value
-		// would be born expired (and refused where the policy blocks).
-		if o.Expires == nil && !rot.Expires.IsZero() && !h.Updated.Before(rot.Expires) {
-			note = fmt.Sprintf("%s had expired on %s; the new value has no expiry (give it one: tresor meta %s --expires DATE)",
-				h.Name, format.FormatDate(rot.Expires), h.Name)
-			rot.Expires = time.Time{}
-		}
+		note = freshValue(h.Name, rot, h.Updated)
 	}
 	h.Rotation = rot
 	return note, nil

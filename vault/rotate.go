@@ -2,7 +2,6 @@ package vault
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -316,25 +315,12 @@ func changeOf(name string, file []byte, h format.SecretHeader, text string) chan
 // oneStep makes value current at once.
 func (r *rotation) oneStep(value []byte) (*RotateResult, error) {
 	h := r.next()
-	r.newValue(&h)
+	note := freshValue(h.Name, h.Rotation, r.v.timeNow())
 	if err := r.write(h, format.Payload{Value: value, Previous: fitting(r.vals.Value, value)}, ""); err != nil {
 		return nil, err
 	}
+	r.v.warnNote(note)
 	return &RotateResult{Name: h.Name, Version: r.old.Header.Version, Done: "rotated"}, nil
-}
-
-// newValue records in h that a new value becomes current now: rotated,
-// no longer exposed, no rotation pending, and no expiry that has already
-// passed (it was the old value's: the new one would be born expired, and
-// refused where the policy blocks expired secrets), as set does.
-func (r *rotation) newValue(h *format.SecretHeader) {
-	now := r.v.timeNow()
-	h.Rotation.Rotated, h.Rotation.Exposed, h.Rotation.Pending = now, "", time.Time{}
-	if e := h.Rotation.Expires; !e.IsZero() && !now.Before(e) {
-		r.v.warn(fmt.Sprintf("%s had expired on %s; the new value has no expiry (give it one: tresor meta %s --expires DATE)",
-			h.Name, format.FormatDate(e), h.Name))
-		h.Rotation.Expires = time.Time{}
-	}
 }
 
 // start is phase 1: value is recorded as pending beside the current value.
@@ -380,7 +366,7 @@ func (r *rotation) finish(prep *preparedRotator, pendingValue []byte, done strin
 			"%s was not rotated: the current value stays in force, the new one is pending", name)
 	}
 	h := r.next()
-	r.newValue(&h)
+	note := freshValue(name, h.Rotation, r.v.timeNow())
 	if done == "resumed" {
 		// Since the rotation started, files holding the pending value may
 		// have been readable by members who cannot read the new file (a
@@ -396,6 +382,7 @@ func (r *rotation) finish(prep *preparedRotator, pendingValue []byte, done strin
 	if err := r.write(h, format.Payload{Value: pendingValue, Previous: r.vals.Value}, RotationFinished); err != nil {
 		return nil, err
 	}
+	r.v.warnNote(note)
 	res := &RotateResult{Name: name, Version: r.old.Header.Version, Rotator: prep.name, Done: done}
 	if h.Rotation != nil {
 		res.Exposed = h.Rotation.Exposed

@@ -88,8 +88,8 @@ func (v *Vault) Set(name string, value []byte, opts SetOptions) (*Secret, error)
 		out = &h
 		return nil
 	})
-	if err == nil && note != "" {
-		v.warn(note)
+	if err == nil {
+		v.warnNote(note)
 	}
 	return out, err
 }
