@@ -72,6 +72,15 @@ func (v *Vault) DueRotations(prefix string) ([]RotationPlan, error) {
 		}
 		out = append(out, *plan)
 	}
+	// A secret with concurrent versions has no header status believes
+	// (it shows it unverified): whether it is due is not known until a
+	// writer resolves it.
+	for _, n := range st.conflicts {
+		if format.HasPrefix(n, prefix) {
+			out = append(out, RotationPlan{Name: n, Due: "unverified", Human: "it has concurrent versions from merged branches: tresor resolve " + n + " first"})
+		}
+	}
+	slices.SortFunc(out, func(a, b RotationPlan) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
