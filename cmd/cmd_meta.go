@@ -180,18 +180,12 @@ func truncateArg(s string) string {
 // metadataJSON is tresor meta --json. Unset fields are left out; the
 // default is the signed policy's rotation default for the name.
 type metadataJSON struct {
-	Name      string         `json:"name"`
-	Version   int            `json:"version"`
-	Created   time.Time      `json:"created"`
-	Updated   time.Time      `json:"updated"`
-	Readers   []string       `json:"readers"`
-	Every     string         `json:"every,omitempty"`
-	Rotated   *time.Time     `json:"rotated,omitempty"`
-	Expires   *time.Time     `json:"expires,omitempty"`
-	Generator string         `json:"generator,omitempty"`
-	Rotator   string         `json:"rotator,omitempty"`
-	Exposed   string         `json:"exposed,omitempty"`
-	Pending   *time.Time     `json:"pending,omitempty"`
+	Name    string    `json:"name"`
+	Version int       `json:"version"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+	Readers []string  `json:"readers"`
+	rotationJSON
 	Default   *defaultJSON   `json:"default,omitempty"`
 	Effective *effectiveJSON `json:"effective"`
 }
@@ -216,32 +210,16 @@ func printMetadata(t *terminal, v *vault.Vault, name string, asJSON bool) error 
 	if err != nil {
 		return err
 	}
-	j := metadataJSON{Name: m.Name, Version: m.Version, Created: m.Created, Updated: m.Updated, Readers: m.Readers, Effective: &effectiveJSON{}}
+	j := metadataJSON{Name: m.Name, Version: m.Version, Created: m.Created, Updated: m.Updated, Readers: m.Readers,
+		Effective: &effectiveJSON{Every: string(m.Effective.Every), Generator: m.Effective.Generator, Rotator: m.Effective.Rotator}}
 	if j.Readers == nil {
 		j.Readers = []string{}
 	}
-	if r := m.Rotation; r != nil {
-		j.Every, j.Rotator, j.Exposed = string(r.Every), r.Rotator, r.Exposed
-		j.Rotated, j.Expires, j.Pending = timeOrNil(r.Rotated), timeOrNil(r.Expires), timeOrNil(r.Pending)
-		if r.Generator != nil {
-			j.Generator = r.Generator.String()
-		}
+	if r := rotationOf(m.Rotation); r != nil {
+		j.rotationJSON = *r
 	}
-	*j.Effective = effectiveJSON{Every: j.Every, Generator: j.Generator, Rotator: j.Rotator}
 	if d := m.Default; d != nil {
 		j.Default = &defaultJSON{Path: d.Path, Every: string(d.Every), Generate: d.Generate, Rotator: d.Rotator}
-		e := j.Effective
-		if e.Every == "" {
-			e.Every = string(d.Every)
-		}
-		if e.Generator == "" && d.Generate != "" {
-			if g, err := format.ParseGenerator(d.Generate); err == nil {
-				e.Generator = g.String()
-			}
-		}
-		if e.Rotator == "" {
-			e.Rotator = d.Rotator
-		}
 	}
 	if asJSON {
 		return printJSON(t.stdout, j)

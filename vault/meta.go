@@ -35,6 +35,16 @@ type MetaOptions struct {
 type Metadata struct {
 	Secret
 	Default *format.RotationDefault
+	// Effective is what rotation uses: the header's every, generator and
+	// rotator, else the default's.
+	Effective EffectiveRotation
+}
+
+// EffectiveRotation is the rotation metadata in force for a secret.
+type EffectiveRotation struct {
+	Every     format.Duration
+	Generator string // a generator spec; "" for none (or one that cannot be met)
+	Rotator   string
 }
 
 // verifiedHeaderOf reads the file of secret name, without decrypting it,
@@ -60,6 +70,11 @@ func (v *Vault) SecretMetadata(name string) (*Metadata, error) {
 	}
 	m := &Metadata{Secret: sf.Header}
 	m.Default, _ = v.Policy.RotationDefaultFor(name)
+	m.Effective.Every, _ = rotationPeriodOf(&sf.Header, v.Policy)
+	if g, err := v.generatorOf(sf.Header); err == nil && g != nil {
+		m.Effective.Generator = g.String()
+	}
+	m.Effective.Rotator = v.rotatorOf(sf.Header)
 	return m, nil
 }
 
