@@ -2,8 +2,6 @@ package cmd
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -42,19 +40,9 @@ Examples:
 				return writeAll(t.stdout, []byte(id.FileText()))
 			}
 			// The default place (~/.config/tresor/) may not exist yet on a
-			// new machine: make the missing directories, private.
-			if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
-				return fmt.Errorf("creating %s: %w", filepath.Dir(out), unwrapPathErr(err))
-			}
-			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-			if err != nil {
-				return fmt.Errorf("creating %s: %w", out, unwrapPathErr(err))
-			}
-			if _, err := f.WriteString(id.FileText()); err != nil {
-				f.Close()
-				return err
-			}
-			if err := f.Close(); err != nil {
+			// new machine: WriteKeyFile makes the missing directories,
+			// private, and never overwrites an existing file.
+			if err := crypto.WriteKeyFile(out, []byte(id.FileText()), false); err != nil {
 				return err
 			}
 			fmt.Fprintf(t.stderr, "tresor: wrote %s\npublic key: %s\n", out, id.Recipient())

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"time"
 
@@ -106,22 +105,8 @@ func SaveIdentity(id *Identity, kr Keyring, path string) (where, note string, er
 	if path == "" {
 		return "", "", ErrNowhereToStore
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", "", fmt.Errorf("creating %s: %w", filepath.Dir(path), errors.Unwrap(err))
+	if err := WriteKeyFile(path, []byte(id.FileText()), false); err != nil {
+		return "", "", err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", "", fmt.Errorf("creating identity file %s: %w", path, errors.Unwrap(err))
-	}
-	if _, err := f.WriteString(id.FileText()); err != nil {
-		f.Close()
-		os.Remove(path)
-		return "", "", fmt.Errorf("writing identity file %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return "", "", fmt.Errorf("writing identity file %s: %w", path, err)
-	}
-	return path, note, f.Close()
+	return path, note, nil
 }
