@@ -3,7 +3,6 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -194,34 +193,13 @@ Examples:
 }
 
 // readIdentityInput reads the identity text from a file or from stdin
-// ("-"). On a terminal the key is pasted without echo.
+// ("-"), as readUserFile reads files. On a terminal the key is pasted
+// without echo.
 func readIdentityInput(t *terminal, src string) ([]byte, error) {
-	if src == "-" {
-		if t.stdinTTY {
-			return t.readSecret("identity (paste the AGE-SECRET-KEY-… line): ")
-		}
-		return readLimited(t.stdin, "stdin")
+	if src == "-" && t.stdinTTY {
+		return t.readSecret("identity (paste the AGE-SECRET-KEY-… line): ")
 	}
-	f, err := os.Open(src)
-	if err != nil {
-		return nil, hintedf("name the file tresor identity export (or keygen) wrote, or - for stdin", "%s: %v", src, unwrapPathErr(err))
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
-		return nil, hintedf("name the file tresor identity export (or keygen) wrote, or - for stdin", "%s is not a regular file", src)
-	}
-	return readLimited(f, src)
-}
-
-func readLimited(r io.Reader, what string) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxIdentityInput+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", what, unwrapPathErr(err))
-	}
-	if len(b) > maxIdentityInput {
-		return nil, hintedf("an identity file is a few kilobytes; name the file tresor identity export wrote", "%s is larger than %d KiB: not an identity", what, maxIdentityInput>>10)
-	}
-	return b, nil
+	return readUserFile(t, src, "identity file", maxIdentityInput)
 }
 
 // storeImport puts the identity where it was asked to go: the keyring or

@@ -2,8 +2,6 @@ package cmd
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -275,26 +273,10 @@ func planImport(t *terminal, v *vault.Vault, pairs []format.DotenvPair, prefix s
 	return plan, nil
 }
 
+// readImportFile reads what import reads (a file, or stdin for "-"),
+// naming it and saying what to do when it cannot (readUserFile).
 func readImportFile(t *terminal, file string) ([]byte, error) {
-	var r io.Reader
-	if file == "-" {
-		r = t.stdin
-	} else {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", file, unwrapPathErr(err))
-		}
-		defer f.Close()
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, maxImportFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", importSourceName(file), unwrapPathErr(err))
-	}
-	if len(b) > maxImportFile {
-		return nil, fmt.Errorf("%s is larger than 16 MiB; nothing imported", importSourceName(file))
-	}
-	return b, nil
+	return readUserFile(t, file, "import file", maxImportFile)
 }
 
 func importSourceName(file string) string {
