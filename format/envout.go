@@ -33,8 +33,8 @@ func FormatShell(pairs []DotenvPair) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	for _, p := range pairs {
-		if bytes.IndexByte(p.Value, 0) >= 0 {
-			return nil, fmt.Errorf("%s: the value contains a NUL byte, which a shell variable cannot hold", p.Key)
+		if err := noNUL(p, "a shell variable"); err != nil {
+			return nil, err
 		}
 		b.WriteString("export " + p.Key + "='")
 		b.Write(bytes.ReplaceAll(p.Value, []byte("'"), []byte(`'\''`)))
@@ -61,8 +61,8 @@ func FormatJSON(pairs []DotenvPair) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString("{\n")
 	for i, p := range pairs {
-		if !utf8.Valid(p.Value) {
-			return nil, fmt.Errorf("%s: the value is not valid UTF-8, which JSON cannot hold", p.Key)
+		if err := validUTF8(p, "JSON"); err != nil {
+			return nil, err
 		}
 		b.WriteString("  " + strconv.Quote(p.Key) + ": ")
 		b.Write(jsonString(p.Value))
@@ -106,11 +106,11 @@ func FormatGitHubEnv(pairs []DotenvPair) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	for _, p := range pairs {
-		if !utf8.Valid(p.Value) {
-			return nil, fmt.Errorf("%s: the value is not valid UTF-8, which $GITHUB_ENV cannot hold", p.Key)
+		if err := validUTF8(p, "$GITHUB_ENV"); err != nil {
+			return nil, err
 		}
-		if bytes.IndexByte(p.Value, 0) >= 0 {
-			return nil, fmt.Errorf("%s: the value contains a NUL byte, which an environment variable cannot hold", p.Key)
+		if err := noNUL(p, "an environment variable"); err != nil {
+			return nil, err
 		}
 		d := githubDelimiter(p.Value)
 		b.WriteString(p.Key + "<<" + d + "\n")
@@ -243,11 +243,11 @@ func MarshalDotenv(pairs []DotenvPair) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	for _, p := range pairs {
-		if !utf8.Valid(p.Value) {
-			return nil, fmt.Errorf("%s: the value is not valid UTF-8, which a dotenv file cannot hold", p.Key)
+		if err := validUTF8(p, "a dotenv file"); err != nil {
+			return nil, err
 		}
-		if bytes.IndexByte(p.Value, 0) >= 0 {
-			return nil, fmt.Errorf("%s: the value contains a NUL byte, which a dotenv file cannot hold", p.Key)
+		if err := noNUL(p, "a dotenv file"); err != nil {
+			return nil, err
 		}
 		b.WriteString(p.Key)
 		b.WriteByte('=')
@@ -291,4 +291,23 @@ func singleQuotable(v []byte) bool {
 // " before the closing quote.
 func doubleQuotedExactly(v []byte) bool {
 	return bytes.IndexAny(v, "$`") < 0 && (len(v) == 0 || v[len(v)-1] != '"')
+}
+
+// validUTF8 refuses a value that is not valid UTF-8, which target (a JSON
+// string, a dotenv file) cannot hold: changing it silently would change
+// the secret.
+func validUTF8(p DotenvPair, target string) error {
+	if !utf8.Valid(p.Value) {
+		return fmt.Errorf("%s: the value is not valid UTF-8, which %s cannot hold", p.Key, target)
+	}
+	return nil
+}
+
+// noNUL refuses a value with a NUL byte, which target (a shell or
+// environment variable, a dotenv file) cannot hold.
+func noNUL(p DotenvPair, target string) error {
+	if bytes.IndexByte(p.Value, 0) >= 0 {
+		return fmt.Errorf("%s: the value contains a NUL byte, which %s cannot hold", p.Key, target)
+	}
+	return nil
 }
