@@ -14,13 +14,19 @@ import (
 // may do so. A change that takes read access from anyone also re-encrypts
 // what it can and reports what was exposed (v.Revocation).
 func (v *Vault) changePolicy(summary string, mutate func(p *format.Policy) error) error {
+	return v.changePolicyOver("", summary, mutate)
+}
+
+// changePolicyOver is changePolicy that may overwrite unsigned edits of
+// policy.yaml: those with hash edits, which the admin was shown.
+func (v *Vault) changePolicyOver(edits, summary string, mutate func(p *format.Policy) error) error {
 	v.revocation = nil
 	return v.writeLocked(func(st *verifiedState) error {
 		actor, err := v.admin()
 		if err != nil {
 			return err
 		}
-		if err := v.checkNoUnsignedEdits(st); err != nil {
+		if err := v.checkNoUnsignedEdits(st, edits); err != nil {
 			return err
 		}
 		next := v.Policy.Clone()

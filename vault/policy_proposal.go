@@ -78,9 +78,7 @@ func (v *Vault) ProposePolicy(b, shown []byte) (*PolicyProposal, error) {
 // signed policy or policy.yaml changed since it was made (then nothing is
 // signed: the admin must see the change against what is there now).
 func (v *Vault) ApplyPolicyProposal(prop *PolicyProposal, summary string) error {
-	v.replacingEdits = prop.edits
-	defer func() { v.replacingEdits = "" }()
-	return v.changePolicy(summary, func(p *format.Policy) error {
+	return v.changePolicyOver(prop.edits, summary, func(p *format.Policy) error {
 		if crypto.FileHash(p.Marshal()) != prop.base || prop.edits != "" && v.policyHash != prop.edits {
 			return problemf(nil, "run the command again to see the change against the policy as it is now",
 				"the policy changed since the change was shown; nothing was signed")

@@ -95,9 +95,10 @@ func (v *Vault) SignedPolicy() (p *format.Policy, edits bool, err error) {
 
 // checkNoUnsignedEdits refuses a policy change that would overwrite
 // unsigned edits of policy.yaml without the admin having seen them: only a
-// proposal that showed them (ProposePolicy, ReplacesEdits) replaces them.
-func (v *Vault) checkNoUnsignedEdits(st *verifiedState) error {
-	if v.policyHash == st.policy || v.policyHash == v.replacingEdits {
+// proposal that showed them (ProposePolicy, ReplacesEdits: edits is their
+// hash) replaces them.
+func (v *Vault) checkNoUnsignedEdits(st *verifiedState, edits string) error {
+	if v.policyHash == st.policy || edits != "" && v.policyHash == edits {
 		return nil
 	}
 	return problemf(nil, unsignedEditsHint,

@@ -62,12 +62,9 @@ type Vault struct {
 
 	// policyUsed is the hash of the policy Policy holds: policy.yaml's,
 	// or the signed policy's while policy.yaml holds unsigned edits
-	// (policy_signed.go); "" before either is known. replacingEdits is
-	// the hash of the unsigned edits a policy change being applied was
-	// proposed from (policy_proposal.go).
-	policyUsed     string
-	warnedEdits    bool
-	replacingEdits string
+	// (policy_signed.go); "" before either is known.
+	policyUsed  string
+	warnedEdits bool
 	// revocation is what the last policy change took and did (revoke.go);
 	// revocationProgress is told how far its re-encryption has got.
 	revocation         *Revocation
