@@ -139,10 +139,10 @@ Examples:
 						return err
 					}
 					defer v.Close()
-					if _, _, err := v.SignedPolicy(); err != nil {
-						return err // members as the signed policy has them
+					items, err := v.Members()
+					if err != nil {
+						return err
 					}
-					items := v.Members()
 					if c.Bool("json") {
 						return printJSON(t.stdout, items)
 					}

@@ -275,8 +275,13 @@ type MemberInfo struct {
 
 // Members lists the members, sorted by name, with their groups and whether
 // they are admins and can sign.
-func (v *Vault) Members() []MemberInfo {
-	p := v.Policy
+func (v *Vault) Members() ([]MemberInfo, error) {
+	// The members as the signed policy has them, never policy.yaml's
+	// unsigned edits.
+	p, _, err := v.SignedPolicy()
+	if err != nil {
+		return nil, err
+	}
 	out := []MemberInfo{}
 	for name, m := range p.Members {
 		_, canSign, _ := crypto.SignerOf(m.Recipient, m.Signer)
@@ -290,5 +295,5 @@ func (v *Vault) Members() []MemberInfo {
 		out = append(out, MemberInfo{name, m.Recipient, m.Signer, canSign, groups, p.IsAdmin(name)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return out, nil
 }
