@@ -123,6 +123,17 @@ func (v *Vault) readRecordedSecret(name string, st *verifiedState) (*format.Secr
 	return v.readCheckedSecret(name, st)
 }
 
+// secretChange is the change that writes file, the new version h of a
+// secret, recorded as action (set, meta, rotate) with text as the entry's
+// change text ("" for none).
+func secretChange(action string, file []byte, h format.SecretHeader, text string) change {
+	return change{
+		Entry: format.Entry{Action: action, Target: h.Name, File: crypto.FileHash(file),
+			Details: &format.Details{Version: h.Version, Readers: h.Readers, Change: text}},
+		Files: []fileChange{{Rel: secretPath(h.Name), Data: file}},
+	}
+}
+
 // settledSecret reads the file of secret name for a write that keeps
 // something of it (its value or its metadata: rotate, meta, mv), as the
 // verified journal records it. A secret with concurrent versions is

@@ -7,7 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/tresor-dev/tresor/crypto"
 	"github.com/tresor-dev/tresor/format"
 )
 
@@ -148,11 +147,7 @@ func (v *Vault) Meta(name string, o MetaOptions) (*Secret, bool, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := v.commit(actor, change{
-			Entry: format.Entry{Action: format.ActionMeta, Target: name, File: crypto.FileHash(file),
-				Details: &format.Details{Version: h.Version, Readers: h.Readers, Change: metaChangeText(old.Header.Rotation, rot)}},
-			Files: []fileChange{{Rel: secretPath(name), Data: file}},
-		}); err != nil {
+		if _, err := v.commit(actor, secretChange(format.ActionMeta, file, h, metaChangeText(old.Header.Rotation, rot))); err != nil {
 			return err
 		}
 		out, changed = &h, true

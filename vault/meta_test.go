@@ -30,31 +30,7 @@ func openAt(t *testing.T, dir string, id *crypto.Identity, now time.Time) *Vault
 // and pending values beside the current one.
 func startRotation(t *testing.T, v *Vault, name string, vals format.Payload) {
 	t.Helper()
-	err := v.writeLocked(func(st *verifiedState) error {
-		actor, err := v.writerOf(name)
-		if err != nil {
-			return err
-		}
-		old, err := v.readRecordedSecret(name, st)
-		if err != nil {
-			return err
-		}
-		h := newHeader(name, old, v.timeNow())
-		h.Rotation = &format.Rotation{Every: "30d", Pending: v.timeNow()}
-		file, err := v.sealPayload(&h, vals)
-		if err != nil {
-			return err
-		}
-		_, err = v.commit(actor, change{
-			Entry: format.Entry{Action: format.ActionRotate, Target: name, File: crypto.FileHash(file),
-				Details: &format.Details{Version: h.Version, Readers: h.Readers, Change: "rotation started"}},
-			Files: []fileChange{{Rel: secretPath(name), Data: file}},
-		})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	forgeRotation(t, v, name, &format.Rotation{Every: "30d", Pending: v.timeNow()}, &vals, format.ActionRotate, RotationStarted)
 }
 
 func payloadOf(t *testing.T, v *Vault, name string) (format.Payload, format.SecretHeader) {

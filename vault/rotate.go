@@ -288,12 +288,11 @@ func (r *rotation) next() format.SecretHeader {
 // write seals vals under h and commits it as a secret.rotate entry with
 // change (empty for a one-step rotation).
 func (r *rotation) write(h format.SecretHeader, vals format.Payload, change string) error {
-	name := h.Name
 	file, err := r.v.sealPayload(&h, vals)
 	if err != nil {
 		return err
 	}
-	if _, err := r.v.commit(r.actor, changeOf(name, file, h, change)); err != nil {
+	if _, err := r.v.commit(r.actor, secretChange(format.ActionRotate, file, h, change)); err != nil {
 		return err
 	}
 	sf, err := format.ParseSecret(file)
@@ -302,14 +301,6 @@ func (r *rotation) write(h format.SecretHeader, vals format.Payload, change stri
 	}
 	r.old, r.vals = sf, vals
 	return nil
-}
-
-func changeOf(name string, file []byte, h format.SecretHeader, text string) change {
-	return change{
-		Entry: format.Entry{Action: format.ActionRotate, Target: name, File: crypto.FileHash(file),
-			Details: &format.Details{Version: h.Version, Readers: h.Readers, Change: text}},
-		Files: []fileChange{{Rel: secretPath(name), Data: file}},
-	}
 }
 
 // oneStep makes value current at once.

@@ -78,11 +78,7 @@ func (v *Vault) Set(name string, value []byte, opts SetOptions) (*Secret, error)
 		if err != nil {
 			return err
 		}
-		if _, err := v.commit(actor, change{
-			Entry: format.Entry{Action: format.ActionSet, Target: name, File: crypto.FileHash(file),
-				Details: &format.Details{Version: h.Version, Readers: h.Readers}},
-			Files: []fileChange{{Rel: secretPath(name), Data: file}},
-		}); err != nil {
+		if _, err := v.commit(actor, secretChange(format.ActionSet, file, h, "")); err != nil {
 			return err
 		}
 		out = &h

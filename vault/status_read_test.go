@@ -13,38 +13,46 @@ import (
 	"github.com/tresor-dev/tresor/format"
 )
 
-// writeRotationForTest records rotation metadata on a secret as a
-// secret.meta write (value unchanged, version +1): what tresor meta does,
-// for the tests of status until it exists.
+// writeRotationForTest gives a secret the rotation metadata r in a
+// signed secret.meta write (value unchanged, version +1): states tresor
+// reaches only over time (rotated long ago, a rotation half done, with a
+// pending value beside the current one).
 func writeRotationForTest(t *testing.T, v *Vault, name string, r *format.Rotation) {
+	t.Helper()
+	forgeRotation(t, v, name, r, nil, format.ActionMeta, "")
+}
+
+// forgeRotation rewrites secret name with the rotation metadata r and the
+// envelope vals (nil: its own, with a pending value when r is pending), as
+// one signed entry of action with change text.
+func forgeRotation(t *testing.T, v *Vault, name string, r *format.Rotation, vals *format.Payload, action, text string) {
 	t.Helper()
 	err := v.writeLocked(func(st *verifiedState) error {
 		actor, err := v.writerOf(name)
 		if err != nil {
 			return err
 		}
-		old, err := v.readRecordedSecret(name, st)
+		old, err := v.settledSecret(name, st)
 		if err != nil {
 			return err
 		}
-		vals, err := v.openPayload(old)
-		if err != nil {
-			return err
+		if vals == nil {
+			own, err := v.openPayload(old)
+			if err != nil {
+				return err
+			}
+			if !r.Pending.IsZero() {
+				own.Pending = []byte("the next value")
+			}
+			vals = &own
 		}
 		h := newHeader(name, old, v.timeNow())
 		h.Rotation = r
-		if !r.Pending.IsZero() {
-			vals.Pending = []byte("the next value")
-		}
-		file, err := v.sealPayload(&h, vals)
+		file, err := v.sealPayload(&h, *vals)
 		if err != nil {
 			return err
 		}
-		_, err = v.commit(actor, change{
-			Entry: format.Entry{Action: format.ActionMeta, Target: name, File: crypto.FileHash(file),
-				Details: &format.Details{Version: h.Version, Readers: h.Readers}},
-			Files: []fileChange{{Rel: secretPath(name), Data: file}},
-		})
+		_, err = v.commit(actor, secretChange(action, file, h, text))
 		return err
 	})
 	if err != nil {
