@@ -70,12 +70,7 @@ func envTestVault(t *testing.T) (string, *crypto.Identity) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), DirName)
-	v, err := Init(dir, InitOptions{Member: "alice", Identity: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v, dir := initTestVault(t, id, nil)
 	for _, name := range []string{"app/a", "app/b", "app/c", "db/password"} {
 		if _, err := v.Set(name, []byte("value of "+name), SetOptions{}); err != nil {
 			t.Fatal(err)

@@ -112,12 +112,7 @@ func TestUnsignedPolicyEditsAreNeverThePolicy(t *testing.T) {
 // A proposal made before policy.yaml changed again signs nothing.
 func TestPolicyProposalGoesStale(t *testing.T) {
 	alice, bob := mustIdentity(t), mustIdentity(t)
-	dir := filepath.Join(t.TempDir(), DirName)
-	v, err := Init(dir, InitOptions{Member: "alice", Identity: alice})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v, _ := initTestVault(t, alice, nil)
 	next := strings.Replace(string(v.Policy.Marshal()), "admins: [admins]", "admins: [alice]", 1)
 	prop, err := v.ProposePolicy([]byte(next), nil)
 	if err != nil {

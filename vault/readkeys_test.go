@@ -128,12 +128,7 @@ func mustIdentity(t *testing.T) *crypto.Identity {
 // and the writer's later writes, in this run or the next, never use it.
 func TestReencryptForceRenewsReadKeys(t *testing.T) {
 	alice, bob := mustIdentity(t), mustIdentity(t)
-	dir := filepath.Join(t.TempDir(), DirName)
-	v, err := Init(dir, InitOptions{Member: "alice", Identity: alice})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v, dir := initTestVault(t, alice, nil)
 	if err := v.MemberAdd("bob", bob.Recipient(), bob.Signer(), []string{"admins"}); err != nil {
 		t.Fatal(err)
 	}
@@ -199,12 +194,7 @@ func TestReadKeyMaxAge(t *testing.T) {
 	alice := mustIdentity(t)
 	now := time.Date(2026, 11, 25, 18, 40, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	dir := filepath.Join(t.TempDir(), DirName)
-	v, err := Init(dir, InitOptions{Member: "alice", Identity: alice, Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v, dir := initTestVault(t, alice, clock)
 	write := func(v *Vault, name string) string {
 		t.Helper()
 		if _, err := v.Set(name, []byte("value"), SetOptions{}); err != nil {

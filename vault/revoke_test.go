@@ -73,12 +73,7 @@ func TestRevocationByAMemberWhoLeaves(t *testing.T) {
 // A change that only gives access is no revocation.
 func TestPolicyChangeThatTakesNothing(t *testing.T) {
 	alice, bob := mustIdentity(t), mustIdentity(t)
-	dir := filepath.Join(t.TempDir(), DirName)
-	v, err := Init(dir, InitOptions{Member: "alice", Identity: alice})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v, _ := initTestVault(t, alice, nil)
 	if _, err := v.Set("x", []byte("value"), SetOptions{}); err != nil {
 		t.Fatal(err)
 	}

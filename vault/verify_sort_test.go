@@ -3,7 +3,6 @@ package vault
 import (
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -36,12 +35,7 @@ func TestSortFindingsIsStable(t *testing.T) {
 // entries and ends at the total.
 func TestVerifyProgress(t *testing.T) {
 	alice := mustIdentity(t)
-	dir := filepath.Join(t.TempDir(), DirName)
-	v, err := Init(dir, InitOptions{Member: "alice", Identity: alice})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v, _ := initTestVault(t, alice, nil)
 	for i := range 5 {
 		if _, err := v.Set(fmt.Sprintf("app/k%d", i), []byte("v"), SetOptions{}); err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tresor-dev/tresor/crypto"
 )
@@ -23,6 +24,20 @@ func newTestVault(t *testing.T, warn func(string)) (*Vault, string) {
 	}
 	v.Close()
 	v, err = Open(dir, Options{Identity: alice, Warn: warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	return v, dir
+}
+
+// initTestVault makes a vault in a temporary directory whose only member
+// is alice (identity id), on the clock now (nil: the real one), closed
+// when the test ends.
+func initTestVault(t *testing.T, id *crypto.Identity, now func() time.Time) (*Vault, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), DirName)
+	v, err := Init(dir, InitOptions{Member: "alice", Identity: id, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
