@@ -134,6 +134,23 @@ func secretChange(action string, file []byte, h format.SecretHeader, text string
 	}
 }
 
+// writeSettled runs fn holding the lock for a write that keeps something
+// of secret name: with the actor, who must be a writer of it, and its
+// settled file (settledSecret).
+func (v *Vault) writeSettled(name string, fn func(st *verifiedState, actor string, old *format.SecretFile) error) error {
+	return v.writeLocked(func(st *verifiedState) error {
+		actor, err := v.writerOf(name)
+		if err != nil {
+			return err
+		}
+		old, err := v.settledSecret(name, st)
+		if err != nil {
+			return err
+		}
+		return fn(st, actor, old)
+	})
+}
+
 // settledSecret reads the file of secret name for a write that keeps
 // something of it (its value or its metadata: rotate, meta, mv), as the
 // verified journal records it. A secret with concurrent versions is

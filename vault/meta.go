@@ -108,15 +108,7 @@ func (v *Vault) Meta(name string, o MetaOptions) (*Secret, bool, error) {
 	}
 	var out *Secret
 	changed := false
-	err := v.writeLocked(func(st *verifiedState) error {
-		actor, err := v.writerOf(name)
-		if err != nil {
-			return err
-		}
-		old, err := v.settledSecret(name, st)
-		if err != nil {
-			return err
-		}
+	err := v.writeSettled(name, func(st *verifiedState, actor string, old *format.SecretFile) error {
 		now := v.timeNow()
 		rot, err := v.applyRotation(name, old.Header.Rotation, o.RotationOptions, now)
 		if err != nil {

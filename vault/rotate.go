@@ -145,15 +145,7 @@ func (v *Vault) Rotate(name string, opts RotateOptions) (*RotateResult, error) {
 		out = io.Discard
 	}
 	var res *RotateResult
-	err := v.writeLocked(func(st *verifiedState) error {
-		actor, err := v.writerOf(name)
-		if err != nil {
-			return err
-		}
-		old, err := v.settledSecret(name, st)
-		if err != nil {
-			return err
-		}
+	err := v.writeSettled(name, func(st *verifiedState, actor string, old *format.SecretFile) error {
 		vals, err := v.openPayload(old)
 		if errors.Is(err, ErrNoAccess) {
 			return wrapProblem(ErrNoAccess, err, "a reader rotates it; tresor set "+name+" replaces the value without keeping the previous one",

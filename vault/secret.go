@@ -507,16 +507,8 @@ func (v *Vault) Move(from, to string) (*Moved, error) {
 		return nil, problemf(nil, "", "%s and %s are the same name", from, to)
 	}
 	var out *Moved
-	err := v.writeLocked(func(st *verifiedState) error {
-		actor, err := v.writerOf(from)
-		if err != nil {
-			return err
-		}
+	err := v.writeSettled(from, func(st *verifiedState, actor string, old *format.SecretFile) error {
 		if _, err := v.writerOf(to); err != nil {
-			return err
-		}
-		old, err := v.settledSecret(from, st)
-		if err != nil {
 			return err
 		}
 		if ok, err := v.exists(secretPath(to)); err != nil {

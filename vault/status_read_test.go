@@ -27,15 +27,7 @@ func writeRotationForTest(t *testing.T, v *Vault, name string, r *format.Rotatio
 // one signed entry of action with change text.
 func forgeRotation(t *testing.T, v *Vault, name string, r *format.Rotation, vals *format.Payload, action, text string) {
 	t.Helper()
-	err := v.writeLocked(func(st *verifiedState) error {
-		actor, err := v.writerOf(name)
-		if err != nil {
-			return err
-		}
-		old, err := v.settledSecret(name, st)
-		if err != nil {
-			return err
-		}
+	err := v.writeSettled(name, func(_ *verifiedState, actor string, old *format.SecretFile) error {
 		if vals == nil {
 			own, err := v.openPayload(old)
 			if err != nil {
