@@ -95,15 +95,15 @@ func (v *Vault) commitPolicy(st *verifiedState, actor, summary string, next *for
 		}
 		sort.Strings(names)
 		v.usePolicy(next, b)
+		var changed []string
+		for _, n := range names {
+			if !slices.Equal(prev.ReadersOf(n), next.ReadersOf(n)) {
+				changed = append(changed, n)
+			}
+		}
 		if _, member := next.Members[actor]; member {
 			// New read keys for the new reader sets: nothing sealed from
 			// now on shares a key with a file a lost reader opened.
-			var changed []string
-			for _, n := range names {
-				if !slices.Equal(prev.ReadersOf(n), next.ReadersOf(n)) {
-					changed = append(changed, n)
-				}
-			}
 			var err error
 			if err = v.renewReadKeys(changed); err == nil {
 				files, reasons, err = v.reencryptAll(names, st, actor, false, v.revocationProgress)
@@ -113,9 +113,13 @@ func (v *Vault) commitPolicy(st *verifiedState, actor, summary string, next *for
 				return err
 			}
 		} else {
+			// An admin who removed themselves signs nothing more: what
+			// the change took from readers waits for another admin.
 			files, reasons = make([][]byte, len(names)), make([]string, len(names))
-			for i := range reasons {
-				reasons[i] = "you are no longer a member"
+			for i, n := range names {
+				if slices.Contains(changed, n) {
+					reasons[i] = "you are no longer a member"
+				}
 			}
 		}
 		restore()

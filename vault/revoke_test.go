@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"github.com/tresor-dev/tresor/format"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,8 +10,9 @@ import (
 )
 
 // An admin who removes themselves can re-encrypt nothing (they are no
-// longer a member when the re-encryption is signed): every secret is
-// listed as pending, with the admin who can.
+// longer a member when the re-encryption is signed): every secret they
+// could read is listed as pending, with the admin who can; one whose
+// readers do not change is not.
 func TestRevocationByAMemberWhoLeaves(t *testing.T) {
 	alice, carol := mustIdentity(t), mustIdentity(t)
 	dir := filepath.Join(t.TempDir(), DirName)
@@ -30,6 +32,16 @@ func TestRevocationByAMemberWhoLeaves(t *testing.T) {
 	if _, err := v.Set("app/x", []byte("value"), SetOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	err = v.changePolicy("carol's own", func(p *format.Policy) error {
+		p.Rules = append([]format.Rule{{Path: "ops/**", Read: format.Names{"carol"}, Write: format.Names{"admins"}}}, p.Rules...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Set("ops/y", []byte("value"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if err := v.MemberRemove("alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +53,8 @@ func TestRevocationByAMemberWhoLeaves(t *testing.T) {
 		!slices.Equal(rev.Pending[0].CanDo, []string{"carol"}) || !slices.Equal(rev.Pending[0].Want, []string{"carol"}) {
 		t.Fatalf("pending: %+v, re-encrypted %v", rev.Pending, rev.Reencrypted)
 	}
-	if got := rev.Rotate(); !slices.Equal(got, []string{"app/x"}) {
+	// alice wrote ops/y: she knows its value, though she never read it.
+	if got := rev.Rotate(); !slices.Equal(got, []string{"app/x", "ops/y"}) {
 		t.Errorf("rotate %v", got)
 	}
 
