@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tresor-dev/tresor/format"
 )
@@ -283,18 +282,9 @@ func withExposed(r *format.Rotation, reason string) *format.Rotation {
 	case !slices.Contains(strings.Split(r.Exposed, "; "), reason):
 		r.Exposed += "; " + reason
 	}
-	if len(r.Exposed) > maxReasonBytes {
-		cut := maxReasonBytes - len("…")
-		for cut > 0 && !utf8.RuneStart(r.Exposed[cut]) {
-			cut--
-		}
-		r.Exposed = r.Exposed[:cut] + "…"
-	}
+	r.Exposed = cutText(r.Exposed, maxExposedLen)
 	return r
 }
-
-// maxReasonBytes is what format.ValidateDescription allows.
-const maxReasonBytes = 200
 
 // rotationEqual reports whether two rotation metadata are the same.
 func rotationEqual(a, b *format.Rotation) bool {
@@ -346,11 +336,7 @@ func metaChangeText(before, after *format.Rotation) string {
 	if len(parts) == 0 {
 		parts = append(parts, "re-encrypted")
 	}
-	s := "meta: " + strings.Join(parts, ", ")
-	if len(s) > maxReasonBytes {
-		s = s[:maxReasonBytes-len("…")] + "…"
-	}
-	return s
+	return cutText("meta: "+strings.Join(parts, ", "), maxExposedLen)
 }
 
 func orNo(field, value string) string {

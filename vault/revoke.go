@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tresor-dev/tresor/crypto"
 	"github.com/tresor-dev/tresor/format"
@@ -311,10 +310,5 @@ func joinReasons(parts []string, max int) string {
 			return s
 		}
 	}
-	s := parts[0]
-	for len(s) > max-len("…") {
-		_, size := utf8.DecodeLastRuneInString(s)
-		s = s[:len(s)-size]
-	}
-	return s + "…"
+	return cutText(parts[0], max)
 }

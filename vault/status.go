@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tresor-dev/tresor/format"
 )
@@ -98,16 +97,7 @@ func ParseStatusConditions(list string) ([]StatusCondition, error) {
 // truncateName keeps a user's input short in an error message: at most
 // 24 bytes, cut where a character begins (%q spells each invalid byte in
 // four).
-func truncateName(s string) string {
-	if len(s) <= 24 {
-		return s
-	}
-	i := 24
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
-}
+func truncateName(s string) string { return cutText(s, 27) }
 
 // A SecretStatus is what status says about one secret.
 type SecretStatus struct {
