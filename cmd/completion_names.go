@@ -34,7 +34,7 @@ var flagsNamingSecrets = map[string]bool{"--mount": true, "--only": true}
 // visible subcommands (never urfave/cli's "help h"), flags after a dash,
 // and secret or member names where the arguments are such names. It reads
 // names without an identity and never prompts (see vault/completion.go).
-func setCompletion(t *terminal, c *cli.Command, path string) {
+func setCompletion(c *cli.Command, path string) {
 	path = strings.TrimSpace(path + " " + c.Name)
 	c.HideHelpCommand = true
 	kind := completedArgs[path]
@@ -62,7 +62,7 @@ func setCompletion(t *terminal, c *cli.Command, path string) {
 		}
 	}
 	for _, sub := range c.Subcommands {
-		setCompletion(t, sub, path)
+		setCompletion(sub, path)
 	}
 }
 

@@ -178,7 +178,7 @@ A policy decides who reads and writes what; every change is signed into a journa
 	app.Commands = commands(t)
 	for _, c := range app.Commands {
 		setUsageErrors(c)
-		setCompletion(t, c, "")
+		setCompletion(c, "")
 	}
 	app.Action = func(c *cli.Context) error {
 		if c.NArg() > 0 {

@@ -151,6 +151,13 @@ func TestDotenvGodotenvIssueValues(t *testing.T) {
 	for i, v := range values {
 		pairs[i] = format.DotenvPair{Key: fmt.Sprintf("V%d", i), Value: []byte(v)}
 	}
+	checkGodotenv(t, pairs)
+}
+
+// checkGodotenv writes pairs with MarshalDotenv and fails unless godotenv
+// reads back exactly the values godotenvReadsExactly says it does.
+func checkGodotenv(t *testing.T, pairs []format.DotenvPair) {
+	t.Helper()
 	out, err := format.MarshalDotenv(pairs)
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +165,7 @@ func TestDotenvGodotenvIssueValues(t *testing.T) {
 	got := readGodotenv(t, out, pairs)
 	for _, p := range pairs {
 		if exact := got[p.Key] == string(p.Value); exact != godotenvReadsExactly(p.Value) {
-			t.Errorf("godotenv reads %q as %q (documented exact: %v)", p.Value, got[p.Key], !exact)
+			t.Fatalf("godotenv reads %q as %q (documented exact: %v)\nfile: %q", p.Value, got[p.Key], !exact, out)
 		}
 	}
 }
@@ -194,17 +201,7 @@ func FuzzDotenvGodotenv(f *testing.F) {
 		if !utf8.Valid(v1) || !utf8.Valid(v2) || bytes.IndexByte(v1, 0) >= 0 || bytes.IndexByte(v2, 0) >= 0 {
 			return
 		}
-		pairs := []format.DotenvPair{{Key: "A", Value: v1}, {Key: "B", Value: v2}}
-		out, err := format.MarshalDotenv(pairs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := readGodotenv(t, out, pairs)
-		for _, p := range pairs {
-			if exact := got[p.Key] == string(p.Value); exact != godotenvReadsExactly(p.Value) {
-				t.Fatalf("godotenv reads %q as %q (documented exact: %v)\nfile: %q", p.Value, got[p.Key], !exact, out)
-			}
-		}
+		checkGodotenv(t, []format.DotenvPair{{Key: "A", Value: v1}, {Key: "B", Value: v2}})
 	})
 }
 
